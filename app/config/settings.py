@@ -1,0 +1,227 @@
+"""Django settings: everything comes from the environment (see config/env.py).
+
+The variable names are the contract with the Pulumi program; they are listed in the
+project README ("App" section) and checked from both sides by tests.
+"""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+from . import env
+from .cpu import whole_cpus
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env.boolean("DJANGO_DEBUG", default=False)
+
+if DEBUG:
+    SECRET_KEY = env.get("DJANGO_SECRET_KEY") or "insecure-development-key-only-used-with-DJANGO_DEBUG"
+else:
+    SECRET_KEY = env.required("DJANGO_SECRET_KEY", "it signs sessions and CSRF tokens when DJANGO_DEBUG is off")
+
+ALLOWED_HOSTS = env.csv("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1" if DEBUG else "")
+CSRF_TRUSTED_ORIGINS = env.csv("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "demo",
+]
+
+MIDDLEWARE = [
+    # First, so probes are answered whatever their Host header and never redirected to HTTPS.
+    "config.health.HealthCheckMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- PostgreSQL -------------------------------------------------------------------------
+# The same variable names the postgres image reads, so one Secret feeds both.
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": env.get("POSTGRES_HOST", "localhost"),
+        "PORT": env.integer("POSTGRES_PORT", 5432, minimum=1),
+        "NAME": env.get("POSTGRES_DB", "app"),
+        "USER": env.get("POSTGRES_USER", "app"),
+        "PASSWORD": env.get("POSTGRES_PASSWORD", ""),
+        # Persistent connections with a liveness check: no reconnect per request, and a
+        # connection dropped by a database failover is replaced instead of failing a request.
+        "CONN_MAX_AGE": env.integer("POSTGRES_CONN_MAX_AGE", 60, minimum=0),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"connect_timeout": env.integer("POSTGRES_CONNECT_TIMEOUT", 3, minimum=1)},
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: Celery broker, result backend and Django cache -----------------------------
+REDIS_URL = env.get("REDIS_URL", "redis://localhost:6379/0")
+REDIS_CA_CERT = env.get("REDIS_CA_CERT") or None
+REDIS_TLS = REDIS_URL.startswith("rediss://")
+# Memorystore's server certificate may not name the address clients connect to; the CA
+# check stays on either way.
+REDIS_TLS_CHECK_HOSTNAME = env.boolean("REDIS_TLS_CHECK_HOSTNAME", default=True)
+if REDIS_CA_CERT and not REDIS_TLS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("REDIS_CA_CERT is set but REDIS_URL is not a rediss:// URL.")
+
+
+# redis-py keyword arguments for TLS, shared by the cache, Celery and the readiness check;
+# empty for a plain redis:// URL.
+REDIS_SSL_OPTIONS: dict = {}
+if REDIS_TLS:
+    REDIS_SSL_OPTIONS = {"ssl_cert_reqs": ssl.CERT_REQUIRED, "ssl_check_hostname": REDIS_TLS_CHECK_HOSTNAME}
+    if REDIS_CA_CERT:
+        REDIS_SSL_OPTIONS["ssl_ca_certs"] = REDIS_CA_CERT
+
+
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "cache",
+        "OPTIONS": {
+            # A cache outage degrades to cache misses instead of failing requests.
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 0.5,
+            "CONNECTION_POOL_KWARGS": dict(REDIS_SSL_OPTIONS),
+        },
+    }
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
+# --- Celery (read by config/celery.py with the CELERY_ namespace) ---------------------
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_BROKER_USE_SSL = dict(REDIS_SSL_OPTIONS) or None
+CELERY_REDIS_BACKEND_USE_SSL = dict(REDIS_SSL_OPTIONS) or None
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request that enqueues while Redis is down gives up within about a second
+# instead of hanging the request.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_TASK_TRACK_STARTED = True
+# Nothing lost: a message is acknowledged only after its task ran, a task whose worker
+# process died is given back to the queue, and a worker holds no more than it runs.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task that runs longer than this is stopped; the pod's grace period is sized from it.
+CELERY_TASK_TIME_LIMIT = env.integer("CELERY_TASK_TIME_LIMIT", 60, minimum=1)
+CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 5)
+# On SIGTERM (remapped to SIGQUIT with REMAP_SIGTERM, see the README) the worker stops
+# taking work and lets running tasks finish for this long, then hands the rest back to
+# the queue. The Pulumi program sets it below the pod's terminationGracePeriodSeconds.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = float(env.integer("CELERY_SHUTDOWN_TIMEOUT", 25, minimum=0))
+CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
+# Redis redelivers a message that was taken but never acknowledged (its worker vanished)
+# after this many seconds; it must be longer than any task runs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.integer("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"timeout": 5.0}}
+# One process per CPU of the container's limit: the demo's tasks are CPU-bound.
+CELERY_WORKER_CONCURRENCY = env.integer("CELERY_CONCURRENCY", whole_cpus(), minimum=1)
+CELERY_WORKER_SEND_TASK_EVENTS = True  # Flower shows tasks live
+CELERY_TASK_SEND_SENT_EVENT = True
+# Beat keeps its schedule state in a file; /tmp is the one writable path in the image.
+CELERY_BEAT_SCHEDULER = "config.celery:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 30  # beat ticks (and touches its heartbeat file) at least this often
+CELERY_BEAT_SCHEDULE_FILENAME = env.get("CELERY_BEAT_SCHEDULE_FILENAME", "/tmp/celerybeat-schedule")
+HEARTBEAT_SECONDS = env.integer("HEARTBEAT_SECONDS", 60, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {"task": "demo.tasks.heartbeat", "schedule": float(HEARTBEAT_SECONDS)},
+}
+
+# --- Static files ----------------------------------------------------------------------
+STATIC_BUCKET = env.get("STATIC_BUCKET") or None
+STATIC_ROOT = Path(env.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+if STATIC_BUCKET:
+    # collectstatic uploads hashed files to the bucket; the CDN in front of it serves them.
+    STATIC_URL = env.required("STATIC_URL", "the CDN URL of STATIC_BUCKET")
+    STATICFILES_BACKEND = "config.storage.ManifestGoogleCloudStorage"
+    STATICFILES_OPTIONS = {"bucket_name": STATIC_BUCKET}
+else:
+    # The app serves its own static files (collected into the image at build time).
+    STATIC_URL = env.get("STATIC_URL") or "/static/"
+    STATICFILES_BACKEND = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    STATICFILES_OPTIONS = {}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": STATICFILES_BACKEND, "OPTIONS": STATICFILES_OPTIONS},
+}
+
+# --- Security ----------------------------------------------------------------------------
+# DJANGO_HTTPS says the site is reached over HTTPS (TLS ends at the load balancer, which
+# sets X-Forwarded-Proto). Off only where there is no TLS at all, e.g. a minikube NodePort.
+HTTPS = env.boolean("DJANGO_HTTPS", default=not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env.integer("DJANGO_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.boolean("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.boolean("DJANGO_HSTS_PRELOAD", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Demo ----------------------------------------------------------------------------------
+# Upper bound on tasks one /api/batch call may enqueue, so the endpoint cannot flood the queue.
+DEMO_BATCH_MAX = env.integer("DEMO_BATCH_MAX", 50, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.get("DJANGO_LOG_LEVEL", "INFO")},
+}

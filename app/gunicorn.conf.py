@@ -1,0 +1,32 @@
+"""gunicorn settings for the web role (`gunicorn config.wsgi`), read from the working directory.
+
+Sized from the container's CPU limit: one process per CPU, each with threads, because a
+Django request spends much of its time waiting on PostgreSQL and Redis. WEB_CONCURRENCY
+and GUNICORN_THREADS override the defaults (the Pulumi program sets them from the pod's limit).
+"""
+
+import os
+
+from config.cpu import whole_cpus
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY") or whole_cpus() + 1)
+threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+# Load the app once in the master: faster forks, shared memory pages, and a broken
+# settings module fails the pod at start instead of in every worker.
+preload_app = True
+# Recycle workers now and then so a slow leak never grows unbounded; jitter avoids all at once.
+max_requests = 2000
+max_requests_jitter = 200
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)
+# Finish in-flight requests on SIGTERM within the pod's grace period.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or 25)
+# Longer than the load balancer's idle timeout would be ideal; 5 s keeps idle threads free.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE") or 5)
+# The heartbeat files of the workers: in memory, never on the (read-only) root filesystem.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+accesslog = "-"
+errorlog = "-"
+# The load balancer's X-Forwarded-* headers are trusted; only it can reach the pod.
+forwarded_allow_ips = "*"

@@ -1,0 +1,53 @@
+"""Liveness and readiness, in-process: any Host header, and 503 naming what is down."""
+
+import pytest
+import redis
+from django.db import connections
+
+from config import health
+
+from .conftest import closed_port
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("host", ["10.4.0.17:8000", "evil.example.net", "app.example.com"])
+def test_health_paths_answer_any_host(client, host):
+    assert client.get("/healthz", HTTP_HOST=host).status_code == 200
+    response = client.get("/readyz", HTTP_HOST=host)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_health_paths_are_not_redirected_to_https(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/", HTTP_HOST="app.example.com").status_code == 301
+    assert client.get("/healthz", HTTP_HOST="10.0.0.1").status_code == 200
+    assert client.get("/readyz", HTTP_HOST="10.0.0.1").status_code == 200
+
+
+def test_readiness_is_503_naming_the_database_when_it_is_down(client):
+    db = connections["default"]
+    original_port = db.settings_dict["PORT"]
+    db.close()
+    db.settings_dict["PORT"] = closed_port()
+    try:
+        response = client.get("/readyz", HTTP_HOST="10.0.0.1")
+        liveness = client.get("/healthz", HTTP_HOST="10.0.0.1")
+    finally:
+        db.close()
+        db.settings_dict["PORT"] = original_port
+    assert response.status_code == 503
+    body = response.json()
+    assert body["down"] == ["database"]
+    assert "OperationalError" in body["errors"]["database"]
+    assert liveness.status_code == 200, "liveness must not depend on the database"
+
+
+def test_readiness_is_503_naming_redis_when_it_is_down(client, monkeypatch):
+    unreachable = redis.Redis(host="127.0.0.1", port=closed_port(), socket_connect_timeout=1)
+    monkeypatch.setattr(health, "_redis_client", unreachable)
+    response = client.get("/readyz", HTTP_HOST="10.0.0.1")
+    assert response.status_code == 503
+    assert response.json()["down"] == ["redis"]
+    assert client.get("/healthz", HTTP_HOST="10.0.0.1").status_code == 200

@@ -1,0 +1,70 @@
+"""The demo page, the task API and the batch endpoint, in-process against real PostgreSQL and Redis."""
+
+import pytest
+from django.core.cache import cache
+
+from demo.models import Visit
+from demo.views import PRIMES_CACHE_KEY, count_primes
+
+pytestmark = pytest.mark.django_db
+
+
+def test_count_primes_is_right():
+    assert count_primes(10) == 4  # 2, 3, 5, 7
+    assert count_primes(200_000) == 17984
+
+
+def test_index_records_a_visit_caches_and_enqueues(client, clean_redis):
+    cache.delete(PRIMES_CACHE_KEY)
+
+    first = client.get("/", HTTP_HOST="app.example.com", HTTP_USER_AGENT="pytest")
+    assert first.status_code == 200
+    visit = Visit.objects.get()
+    assert visit.user_agent == "pytest"
+    assert visit.task_id, "the page enqueues a Celery task and remembers its id"
+    assert b"computed and cached" in first.content
+    # The task message really is in Redis, waiting for a worker.
+    assert clean_redis.llen("celery") == 1
+
+    second = client.get("/", HTTP_HOST="app.example.com")
+    assert b"read from the cache" in second.content
+    assert Visit.objects.count() == 2
+    assert b"2 visits recorded" in second.content
+
+
+def test_task_status_reports_a_pending_task(client, clean_redis):
+    response = client.get("/api/tasks/does-not-exist", HTTP_HOST="app.example.com")
+    assert response.status_code == 200
+    assert response.json() == {"id": "does-not-exist", "state": "PENDING"}
+
+
+def test_batch_enqueues_bounded_cpu_work(client, clean_redis, settings):
+    response = client.post("/api/batch?count=3&ms=50", HTTP_HOST="app.example.com")
+    assert response.status_code == 202
+    body = response.json()
+    assert body["enqueued"] == 3 and body["ms"] == 50 and len(body["ids"]) == 3
+    assert clean_redis.llen("celery") == 3
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("count=0", "count must be an integer from 1 to 50"),
+        ("count=51", "count must be an integer from 1 to 50"),
+        ("count=many", "count must be an integer from 1 to 50"),
+        ("ms=999999", "ms must be an integer from 1 to 5000"),
+    ],
+)
+def test_batch_rejects_bad_input(client, clean_redis, query, message):
+    response = client.post(f"/api/batch?{query}", HTTP_HOST="app.example.com")
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+    assert clean_redis.llen("celery") == 0
+
+
+def test_batch_only_accepts_post(client):
+    assert client.get("/api/batch", HTTP_HOST="app.example.com").status_code == 405
+
+
+def test_unknown_host_is_rejected_outside_the_health_paths(client):
+    assert client.get("/", HTTP_HOST="evil.example.net").status_code == 400

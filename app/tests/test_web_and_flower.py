@@ -1,0 +1,120 @@
+"""The web and flower roles started with their production commands (gunicorn, celery flower)."""
+
+import base64
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import APP_DIR, BIN_DIR, closed_port, free_port, http_get, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+APP_HOST = {"Host": "app.example.com", "X-Forwarded-Proto": "https"}
+
+
+def start_web(start, env, name="web"):
+    port = free_port()
+    web = start(
+        name,
+        [
+            str(
+                BIN_DIR / "gunicorn",
+            ),
+            "config.wsgi:application",
+        ],
+        {**env, "PORT": str(port)},
+    )
+    wait_for(lambda: _answers(web, port), 30, "gunicorn to answer /healthz")
+    return web, port
+
+
+def _answers(process, port) -> bool:
+    if process.proc.poll() is not None:
+        raise AssertionError(f"gunicorn exited:\n{process.log()[-3000:]}")
+    try:
+        return http_get(port, "/healthz", timeout=1)[0] == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def collected_static(app_env, tmp_path):
+    """What the Dockerfile does at build time: collectstatic for WhiteNoise."""
+    root = tmp_path / "staticfiles"
+    env = {**app_env, "DJANGO_STATIC_ROOT": str(root)}
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=APP_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return env
+
+
+def test_web_serves_the_app_behind_tls_and_probes_on_any_host(start, collected_static, clean_redis):
+    env = {**collected_static, "DJANGO_HTTPS": "true"}
+    web, port = start_web(start, env)
+
+    status, _, body = http_get(port, "/readyz", {"Host": "10.8.0.12:8000"})
+    assert (status, body) == (200, '{"status": "ok"}')
+
+    status, headers, _ = http_get(port, "/", {"Host": "app.example.com"})
+    assert status == 301 and headers["Location"] == "https://app.example.com/", "plain HTTP goes to HTTPS"
+
+    status, headers, body = http_get(port, "/", APP_HOST)
+    assert status == 200
+    assert "Strict-Transport-Security" in headers
+    assert "primes below" in body
+
+    stylesheet = body.split('rel="stylesheet" href="')[1].split('"')[0]
+    assert stylesheet.startswith("/static/demo/style.") and stylesheet != "/static/demo/style.css", "hashed name"
+    status, headers, css = http_get(port, stylesheet, APP_HOST)
+    assert status == 200 and "font-family" in css
+    assert "max-age=315360000" in headers["Cache-Control"], "hashed files are cached for a long time"
+    assert "gthread" in web.log() or "Booting worker" in web.log()
+
+
+def test_web_keeps_serving_pages_when_redis_is_down(start, collected_static):
+    env = {**collected_static, "REDIS_URL": f"redis://127.0.0.1:{closed_port()}/0", "DJANGO_HTTPS": "false"}
+    _, port = start_web(start, env, "web-without-redis")
+
+    status, _, body = http_get(port, "/", {"Host": "app.example.com"})
+    assert status == 200, "a cache and broker outage must not break the page"
+    assert "The task queue is unavailable" in body
+
+    status, _, body = http_get(port, "/readyz", {"Host": "10.0.0.1"})
+    assert status == 503 and '"down": ["redis"]' in body
+    assert http_get(port, "/healthz", {"Host": "10.0.0.1"})[0] == 200
+
+
+def test_web_is_not_ready_but_alive_when_the_database_is_down(start, collected_static, clean_redis):
+    env = {**collected_static, "POSTGRES_PORT": str(closed_port())}
+    _, port = start_web(start, env, "web-without-db")
+    status, _, body = http_get(port, "/readyz", {"Host": "10.0.0.1"})
+    assert status == 503 and '"down": ["database"]' in body
+
+
+def test_flower_requires_basic_auth_and_has_an_open_health_path(start, app_env, clean_redis):
+    port = free_port()
+    env = {**app_env, "FLOWER_BASIC_AUTH": "admin:s3cret-flower"}
+    flower = start(
+        "flower", [str(BIN_DIR / "celery"), "-A", "config", "flower", f"--port={port}", "--address=127.0.0.1"], env
+    )
+
+    def healthy():
+        if flower.proc.poll() is not None:
+            raise AssertionError(f"flower exited:\n{flower.log()[-3000:]}")
+        try:
+            return http_get(port, "/healthcheck", timeout=1)[0] == 200
+        except OSError:
+            return False
+
+    wait_for(healthy, 30, "flower to answer /healthcheck")
+    assert http_get(port, "/")[0] == 401
+    wrong = base64.b64encode(b"admin:wrong").decode()
+    assert http_get(port, "/", {"Authorization": f"Basic {wrong}"})[0] == 401
+    right = base64.b64encode(b"admin:s3cret-flower").decode()
+    status, _, body = http_get(port, "/", {"Authorization": f"Basic {right}"})
+    assert status == 200 and "Flower" in body
