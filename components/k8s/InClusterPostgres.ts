@@ -1,0 +1,176 @@
+/**
+ * PostgreSQL as a pod, for the minikube stack: its storage (a hostPath PersistentVolume with
+ * a claim bound to it, or a claim on a StorageClass), the credentials Secret that the
+ * database pod and the Django pods both read, a single-replica StatefulSet and the
+ * `postgres` Service.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { ENV } from "./appContract";
+import {
+  execProbe,
+  hardenedContainer,
+  resources,
+  restrictedPodSecurityContext,
+  type Sizes,
+  scratchVolumes,
+  selectorLabels,
+  standardLabels,
+} from "./specs";
+
+/** hostPath: a PersistentVolume on the node (single-node minikube); storageClass: a claim on a StorageClass. */
+export type PostgresStorage = "hostPath" | "storageClass";
+
+export interface InClusterPostgresArgs {
+  namespace: pulumi.Input<string>;
+  image: string;
+  storage: PostgresStorage;
+  size: string;
+  /** Directory on the node, for storage=hostPath. */
+  hostPath: string;
+  /** StorageClass for storage=storageClass; undefined means the cluster's default. */
+  storageClass?: string;
+  database?: string;
+  user?: string;
+  sizes?: Sizes;
+}
+
+export const POSTGRES_SERVICE = "postgres";
+export const POSTGRES_PORT = 5432;
+// The postgres user of the alpine image; the hostPath directory must belong to it.
+export const POSTGRES_UID = 70;
+const DATA_DIR = "/var/lib/postgresql/data";
+const DEFAULT_SIZES: Sizes = { cpuRequest: "100m", cpuLimit: "1", memory: "512Mi" };
+
+export class InClusterPostgres extends pulumi.ComponentResource {
+  readonly service: k8s.core.v1.Service;
+  readonly credentials: k8s.core.v1.Secret;
+  readonly claim: k8s.core.v1.PersistentVolumeClaim;
+  readonly volume?: k8s.core.v1.PersistentVolume;
+  readonly statefulSet: k8s.apps.v1.StatefulSet;
+  readonly host: pulumi.Output<string>;
+  readonly port = POSTGRES_PORT;
+
+  constructor(name: string, args: InClusterPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("django-k8s:k8s:InClusterPostgres", name, {}, opts);
+    const parent = { parent: this };
+    const labels = standardLabels("postgres", "database");
+    const claimName = "postgres-data";
+
+    const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, parent);
+    this.credentials = new k8s.core.v1.Secret(
+      `${name}-credentials`,
+      {
+        metadata: { name: "postgres-credentials", namespace: args.namespace, labels },
+        type: "Opaque",
+        stringData: {
+          [ENV.postgresDb]: args.database ?? "app",
+          [ENV.postgresUser]: args.user ?? "app",
+          [ENV.postgresPassword]: password.result,
+        },
+      },
+      parent,
+    );
+
+    if (args.storage === "hostPath") {
+      // Retain: deleting the stack keeps the data on the node.
+      this.volume = new k8s.core.v1.PersistentVolume(
+        `${name}-volume`,
+        {
+          metadata: { name: pulumi.interpolate`${args.namespace}-postgres-data`, labels },
+          spec: {
+            capacity: { storage: args.size },
+            accessModes: ["ReadWriteOnce"],
+            persistentVolumeReclaimPolicy: "Retain",
+            storageClassName: "",
+            hostPath: { path: args.hostPath, type: "DirectoryOrCreate" },
+            // Reserved for this claim alone, so no other claim can take it.
+            claimRef: { namespace: args.namespace, name: claimName },
+          },
+        },
+        parent,
+      );
+    }
+    this.claim = new k8s.core.v1.PersistentVolumeClaim(
+      `${name}-claim`,
+      {
+        metadata: { name: claimName, namespace: args.namespace, labels },
+        spec: {
+          accessModes: ["ReadWriteOnce"],
+          resources: { requests: { storage: args.size } },
+          ...(this.volume
+            ? { storageClassName: "", volumeName: this.volume.metadata.name }
+            : { storageClassName: args.storageClass }),
+        },
+      },
+      parent,
+    );
+
+    const scratch = scratchVolumes([
+      { name: "run", mountPath: "/var/run/postgresql", sizeLimit: "16Mi" },
+      { name: "tmp", mountPath: "/tmp", sizeLimit: "256Mi" },
+    ]);
+    const ready = execProbe(["sh", "-c", 'pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'], {
+      periodSeconds: 5,
+    });
+    this.statefulSet = new k8s.apps.v1.StatefulSet(
+      `${name}-db`,
+      {
+        metadata: { name: "postgres", namespace: args.namespace, labels },
+        spec: {
+          serviceName: POSTGRES_SERVICE,
+          replicas: 1,
+          selector: { matchLabels: selectorLabels("postgres", "database") },
+          template: {
+            metadata: { labels },
+            spec: {
+              automountServiceAccountToken: false,
+              enableServiceLinks: false,
+              securityContext: restrictedPodSecurityContext(POSTGRES_UID, POSTGRES_UID),
+              terminationGracePeriodSeconds: 60, // a clean shutdown checkpoint instead of crash recovery
+              containers: [
+                hardenedContainer({
+                  name: "postgres",
+                  image: args.image,
+                  envFrom: [{ secretRef: { name: this.credentials.metadata.name } }],
+                  // A subdirectory, so initdb never meets a lost+found in the volume's root.
+                  env: [{ name: "PGDATA", value: `${DATA_DIR}/pgdata` }],
+                  ports: [{ name: "postgres", containerPort: POSTGRES_PORT }],
+                  resources: resources(args.sizes ?? DEFAULT_SIZES),
+                  readinessProbe: ready,
+                  livenessProbe: { ...ready, periodSeconds: 20, failureThreshold: 6 },
+                  startupProbe: { ...ready, periodSeconds: 5, failureThreshold: 60 },
+                  volumeMounts: [{ name: "data", mountPath: DATA_DIR }, ...scratch.volumeMounts],
+                }),
+              ],
+              volumes: [
+                { name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } },
+                ...scratch.volumes,
+              ],
+            },
+          },
+        },
+      },
+      parent,
+    );
+
+    this.service = new k8s.core.v1.Service(
+      `${name}-svc`,
+      {
+        metadata: { name: POSTGRES_SERVICE, namespace: args.namespace, labels },
+        spec: {
+          selector: selectorLabels("postgres", "database"),
+          ports: [{ name: "postgres", port: POSTGRES_PORT, targetPort: "postgres" }],
+        },
+      },
+      parent,
+    );
+    // Resolves once the StatefulSet is ready (pg_isready), so whatever is configured with
+    // the host (the migration Job first) waits for a database that accepts connections.
+    this.host = pulumi
+      .all([this.service.metadata.name, this.statefulSet.metadata.name])
+      .apply(([service]) => service);
+    this.registerOutputs({ service: this.service.metadata.name, claim: this.claim.metadata.name });
+  }
+}

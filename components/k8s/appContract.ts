@@ -1,0 +1,56 @@
+/**
+ * The program's side of the app contract (README, "App"): one image, five roles, and the
+ * environment variable names the Django settings read. tests/contract.test.ts checks that
+ * the app in app/ really reads every name set here and really has these entry points.
+ */
+
+export const APP_UID = 10001; // the image's USER (app/Dockerfile)
+export const APP_GID = 10001;
+export const WEB_PORT = 8000;
+export const FLOWER_PORT = 5555;
+
+export const LIVENESS_PATH = "/healthz";
+export const READINESS_PATH = "/readyz";
+export const FLOWER_HEALTH_PATH = "/healthcheck";
+
+/** Written by the worker's and beat's main loops; their liveness probes check the age. */
+export const WORKER_HEARTBEAT_FILE = "/tmp/celery-worker-heartbeat";
+export const BEAT_HEARTBEAT_FILE = "/tmp/celery-beat-heartbeat";
+
+export const COMMANDS = {
+  web: ["gunicorn", "config.wsgi:application"],
+  migrate: ["python", "manage.py", "migrate", "--noinput"],
+  worker: ["celery", "-A", "config", "worker", "--loglevel=INFO"],
+  beat: ["celery", "-A", "config", "beat", "--loglevel=INFO"],
+  flower: ["celery", "-A", "config", "flower", `--port=${FLOWER_PORT}`],
+} as const;
+
+export function heartbeatCheck(file: string, maxAgeSeconds: number): string[] {
+  return ["python", "/app/heartbeat.py", "check", file, String(maxAgeSeconds)];
+}
+
+/** The environment variable names of the contract, in one place. */
+export const ENV = {
+  secretKey: "DJANGO_SECRET_KEY",
+  debug: "DJANGO_DEBUG",
+  allowedHosts: "DJANGO_ALLOWED_HOSTS",
+  csrfTrustedOrigins: "DJANGO_CSRF_TRUSTED_ORIGINS",
+  https: "DJANGO_HTTPS",
+  postgresHost: "POSTGRES_HOST",
+  postgresPort: "POSTGRES_PORT",
+  postgresDb: "POSTGRES_DB",
+  postgresUser: "POSTGRES_USER",
+  postgresPassword: "POSTGRES_PASSWORD",
+  redisUrl: "REDIS_URL",
+  redisCaCert: "REDIS_CA_CERT",
+  staticBucket: "STATIC_BUCKET",
+  staticUrl: "STATIC_URL",
+  flowerBasicAuth: "FLOWER_BASIC_AUTH",
+  webConcurrency: "WEB_CONCURRENCY",
+  celeryConcurrency: "CELERY_CONCURRENCY",
+  celeryTaskTimeLimit: "CELERY_TASK_TIME_LIMIT",
+  celeryShutdownTimeout: "CELERY_SHUTDOWN_TIMEOUT",
+} as const;
+
+/** The keys of the database credentials Secret: what the postgres image reads, and Django too. */
+export const DATABASE_SECRET_KEYS = [ENV.postgresDb, ENV.postgresUser, ENV.postgresPassword] as const;

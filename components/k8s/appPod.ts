@@ -1,0 +1,76 @@
+/**
+ * The pod spec every role of the app image shares: identity, the restricted profile, a
+ * read-only root filesystem with /tmp as the one writable path, settings from the ConfigMap
+ * and Secrets, and the platform's sidecars. Pure, so it is tested without mocks.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { APP_GID, APP_UID } from "./appContract";
+import {
+  hardenedContainer,
+  resources,
+  restrictedPodSecurityContext,
+  type Sizes,
+  scratchVolumes,
+} from "./specs";
+
+type Container = k8s.types.input.core.v1.Container;
+type PodSpec = k8s.types.input.core.v1.PodSpec;
+
+export interface AppPodInput {
+  image: pulumi.Input<string>;
+  imagePullPolicy: string;
+  command: readonly string[];
+  envFrom: k8s.types.input.core.v1.EnvFromSource[];
+  env?: k8s.types.input.core.v1.EnvVar[];
+  sizes: Sizes;
+  ports?: k8s.types.input.core.v1.ContainerPort[];
+  livenessProbe?: k8s.types.input.core.v1.Probe;
+  readinessProbe?: k8s.types.input.core.v1.Probe;
+  startupProbe?: k8s.types.input.core.v1.Probe;
+  serviceAccountName: pulumi.Input<string>;
+  /** Native sidecars that must run beside the app (e.g. a database proxy). */
+  sidecars?: Container[];
+  extraVolumes?: k8s.types.input.core.v1.Volume[];
+  extraVolumeMounts?: k8s.types.input.core.v1.VolumeMount[];
+  restartPolicy?: "Always" | "Never" | "OnFailure";
+  terminationGracePeriodSeconds?: number;
+}
+
+export const APP_CONTAINER = "app";
+
+export function appPodSpec(input: AppPodInput): PodSpec {
+  const scratch = scratchVolumes([{ name: "tmp", mountPath: "/tmp", sizeLimit: "256Mi" }]);
+  const app = hardenedContainer({
+    name: APP_CONTAINER,
+    image: input.image,
+    imagePullPolicy: input.imagePullPolicy,
+    command: [...input.command],
+    envFrom: input.envFrom,
+    env: input.env,
+    ports: input.ports,
+    resources: resources(input.sizes),
+    livenessProbe: input.livenessProbe,
+    readinessProbe: input.readinessProbe,
+    startupProbe: input.startupProbe,
+    volumeMounts: [...scratch.volumeMounts, ...(input.extraVolumeMounts ?? [])],
+  });
+  return {
+    serviceAccountName: input.serviceAccountName,
+    // The app never talks to the Kubernetes API; no token in its filesystem.
+    automountServiceAccountToken: false,
+    securityContext: restrictedPodSecurityContext(APP_UID, APP_GID),
+    initContainers:
+      input.sidecars && input.sidecars.length > 0 ? input.sidecars.map(asNativeSidecar) : undefined,
+    containers: [app],
+    volumes: [...scratch.volumes, ...(input.extraVolumes ?? [])],
+    restartPolicy: input.restartPolicy,
+    terminationGracePeriodSeconds: input.terminationGracePeriodSeconds,
+    enableServiceLinks: false, // no FOO_SERVICE_HOST variables mixed into the app's settings
+  };
+}
+
+/** A sidecar keeps running beside the app, starts before it and stops after it (Kubernetes >= 1.29). */
+export function asNativeSidecar(container: Container): Container {
+  return { ...hardenedContainer(container), restartPolicy: "Always" };
+}

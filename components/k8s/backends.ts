@@ -1,0 +1,32 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * The one seam between platforms: what DjangoApp needs from its surroundings. The minikube
+ * stack builds it from in-cluster pods, the GCP stack from managed services; DjangoApp never
+ * knows which.
+ */
+export interface AppBackends {
+  database: {
+    host: pulumi.Input<string>;
+    port: pulumi.Input<number>;
+    /**
+     * A Secret in the app namespace with POSTGRES_DB, POSTGRES_USER and POSTGRES_PASSWORD:
+     * on minikube the very Secret the database pod reads, so the credentials exist once.
+     */
+    credentialsSecretName: pulumi.Input<string>;
+  };
+  /** redis:// or rediss:// with the password in it; a Pulumi secret. */
+  redisUrl: pulumi.Input<string>;
+  /** PEM of the CA that signed the Redis server certificate, when the URL is rediss://. */
+  redisCaCert?: pulumi.Input<string>;
+  staticFiles:
+    | { kind: "app" }
+    | { kind: "bucket"; bucket: pulumi.Input<string>; publicUrl: pulumi.Input<string> };
+  podExtras?: {
+    /** Native sidecars (init containers with restartPolicy Always), e.g. the Cloud SQL Auth Proxy. */
+    sidecars?: k8s.types.input.core.v1.Container[];
+    /** On the pods' ServiceAccount, e.g. the Workload Identity binding. */
+    serviceAccountAnnotations?: Record<string, pulumi.Input<string>>;
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The minikube stack: the in-cluster stack on a local minikube, with PostgreSQL and Redis as
+ * pods. Swapping them for managed services is nothing more than another AppBackends.
+ */
+import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { LocalAppImage } from "../components/image/LocalAppImage";
+import type { AppBackends } from "../components/k8s/backends";
+import { DjangoApp } from "../components/k8s/DjangoApp";
+import { InClusterPostgres } from "../components/k8s/InClusterPostgres";
+import { InClusterRedis } from "../components/k8s/InClusterRedis";
+import { appNamespace } from "../components/k8s/namespace";
+import type { StackConfig } from "./config";
+
+export const APP_CONTEXT_DIR = path.join(__dirname, "..", "app");
+export const LOCAL_IMAGE_REPOSITORY = "django-k8s-app";
+
+export function minikubeStack(config: StackConfig) {
+  // An explicit context: `pulumi up` never lands on whatever cluster kubectl points at.
+  const provider = new k8s.Provider("minikube", { context: config.kubeContext });
+  const inCluster = { provider };
+  const components = { providers: [provider] };
+
+  const namespace = appNamespace(config.namespace, inCluster);
+  const ns = namespace.metadata.name;
+
+  const postgres = new InClusterPostgres(
+    "postgres",
+    {
+      namespace: ns,
+      image: config.postgres.image,
+      storage: config.postgres.storage,
+      size: config.postgres.size,
+      hostPath: config.postgres.hostPath,
+      storageClass: config.postgres.storageClass,
+    },
+    components,
+  );
+  const redis = new InClusterRedis("redis", { namespace: ns, image: config.redis.image }, components);
+
+  const built = config.image
+    ? undefined
+    : new LocalAppImage("app-image", { contextDir: APP_CONTEXT_DIR, repository: LOCAL_IMAGE_REPOSITORY });
+  const image = config.image ?? built!.ref;
+
+  const backends: AppBackends = {
+    database: {
+      host: postgres.host,
+      port: postgres.port,
+      credentialsSecretName: postgres.credentials.metadata.name,
+    },
+    redisUrl: redis.url,
+    staticFiles: { kind: "app" },
+  };
+  const app = new DjangoApp(
+    "django",
+    {
+      namespace: ns,
+      image,
+      // A built image exists only in minikube's Docker: never try a registry for it.
+      imagePullPolicy: built ? "Never" : "IfNotPresent",
+      backends,
+      django: { ...config.django, debug: false },
+      web: { replicas: config.web.replicas, sizes: config.web.resources, serviceType: "NodePort" },
+      worker: {
+        replicas: config.worker.replicas,
+        sizes: config.worker.resources,
+        shutdownSeconds: config.worker.shutdownSeconds,
+        taskTimeLimitSeconds: config.worker.taskTimeLimitSeconds,
+      },
+      flower: { user: config.flower.user, serviceType: "NodePort" },
+    },
+    components,
+  );
+
+  const nodePort = (service: k8s.core.v1.Service) => service.spec.ports.apply((ports) => ports[0]?.nodePort);
+  return {
+    namespace: ns,
+    image: pulumi.output(image),
+    webUrlCommand: pulumi.interpolate`minikube service ${app.webService.metadata.name} -n ${ns} --url`,
+    webNodePort: nodePort(app.webService),
+    flowerUrlCommand: pulumi.interpolate`minikube service ${app.flowerService.metadata.name} -n ${ns} --url`,
+    flowerNodePort: nodePort(app.flowerService),
+    flowerUser: config.flower.user,
+    flowerPassword: pulumi.secret(app.flowerPassword),
+    migrationJob: app.migrationJob.metadata.name,
+    postgresClaim: postgres.claim.metadata.name,
+  };
+}
