@@ -1,0 +1,135 @@
+/**
+ * Every Kubernetes object of every stack (and of each config switch) validates against the
+ * Kubernetes schema, meets the restricted profile, and carries no secret in plain text.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { podSpecOf, restrictedViolations } from "../lib/podSecurity";
+import type { ProgramRun } from "../synth/harness";
+import { mockSecretValue } from "../synth/mockState";
+import { manifests, writeSynthOutput } from "../synth/render";
+import { allStacks, synth } from "./helpers";
+
+// Every stack as configured, plus the switches that change which objects exist.
+const VARIANTS: [string, Record<string, string>][] = [
+  ...allStacks().map((stack): [string, Record<string, string>] => [stack, {}]),
+  ["minikube", { "django-k8s:postgresStorage": "storageClass" }],
+  ["minikube", { "django-k8s:image": "ghcr.io/acme/app:1.0.0" }],
+];
+const runs: [string, ProgramRun][] = [];
+
+beforeAll(async () => {
+  for (const [stack, overrides] of VARIANTS) {
+    runs.push([`${stack} ${JSON.stringify(overrides)}`, await synth(stack, overrides)]);
+  }
+});
+
+async function modelFor(apiVersion: string, kind: string) {
+  const module = await import(`kubernetes-models/${apiVersion}`);
+  const Model = module[kind];
+  if (!Model) throw new Error(`kubernetes-models has no ${apiVersion} ${kind}`);
+  return Model;
+}
+
+describe("rendered Kubernetes objects", () => {
+  it("cover every stack", () => {
+    expect(allStacks()).toContain("minikube");
+    expect(runs.length).toBe(VARIANTS.length);
+  });
+
+  it("validate against the Kubernetes schema", async () => {
+    let checked = 0;
+    for (const [label, run] of runs) {
+      for (const object of manifests(run)) {
+        const Model = await modelFor(object.apiVersion, object.kind);
+        expect(
+          () => new Model(object).validate(),
+          `${label} ${object.kind}/${object.metadata.name}`,
+        ).not.toThrow();
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(40);
+  });
+
+  it("the validator does reject a malformed object", async () => {
+    const Model = await modelFor("apps/v1", "Deployment");
+    const broken = {
+      metadata: { name: "x" },
+      spec: {
+        selector: {},
+        template: { spec: { containers: [{ name: "a", ports: [{ containerPort: "http" }] }] } },
+      },
+    };
+    expect(() => new Model(broken).validate()).toThrow(/containerPort/);
+  });
+
+  it("meet Pod Security Standards restricted, with no hostPath volume in any pod", () => {
+    let pods = 0;
+    for (const [label, run] of runs) {
+      for (const object of manifests(run)) {
+        if (!podSpecOf(object)) continue;
+        pods++;
+        expect(restrictedViolations(object), label).toEqual([]);
+      }
+    }
+    expect(pods).toBeGreaterThanOrEqual(6 * runs.length);
+  });
+
+  it("give every container probes, except the migration Job's", () => {
+    for (const [label, run] of runs) {
+      for (const object of manifests(run)) {
+        const pod = podSpecOf(object);
+        if (!pod || object.kind === "Job") continue;
+        for (const container of pod.containers) {
+          expect(container.livenessProbe, `${label} ${object.metadata.name}`).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it("label everything with app.kubernetes.io/*", () => {
+    for (const [, run] of runs) {
+      for (const object of manifests(run)) {
+        expect(
+          object.metadata.labels?.["app.kubernetes.io/part-of"],
+          `${object.kind}/${object.metadata.name}`,
+        ).toBe("django-k8s");
+      }
+    }
+  });
+});
+
+describe("secrets", () => {
+  it("never appear in plain text in resources.json or the manifests", () => {
+    for (const [label, run] of runs) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
+      writeSynthOutput(run, dir);
+      const files = [
+        path.join(dir, "resources.json"),
+        ...fs.readdirSync(path.join(dir, "manifests")).map((f) => path.join(dir, "manifests", f)),
+      ];
+      const passwords = run.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword");
+      expect(passwords.length).toBeGreaterThanOrEqual(4);
+      for (const file of files) {
+        const text = fs.readFileSync(file, "utf8");
+        expect(text, `${label} ${file}`).not.toMatch(/MOCKSECRET/);
+        for (const password of passwords) expect(text).not.toContain(mockSecretValue(password.name));
+      }
+    }
+  });
+
+  it("are marked secret in the stack outputs", () => {
+    for (const [, run] of runs) {
+      expect(run.outputs.flowerPassword).toMatchObject({
+        secret: true,
+        value: mockSecretValue("django-flower-password"),
+      });
+      for (const [key, output] of Object.entries(run.outputs)) {
+        if (!output.secret) expect(JSON.stringify(output.value), key).not.toMatch(/MOCKSECRET/);
+      }
+    }
+  });
+});
