@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Every test of the project, from a fresh clone: installs what it needs (npm packages, a
+# Python venv with the pinned requirements, the PostgreSQL and Redis servers), then runs
+# the linters, the Pulumi program's tests under mocks and the app's tests against real servers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "node packages (npm ci)"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ -n "${CI:-}" ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+step "python venv (.venv) with app/requirements-dev.txt"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r app/requirements-dev.txt
+
+step "PostgreSQL and Redis"
+bash scripts/ensure-services.sh
+
+step "lint and type-check"
+npx --no-install biome check .
+npx --no-install tsc --noEmit
+(cd app && ../.venv/bin/ruff check . && ../.venv/bin/ruff format --check .)
+
+step "Pulumi program under mocks (vitest)"
+npx --no-install vitest run
+
+step "Django app against PostgreSQL and Redis (pytest)"
+(cd app && ../.venv/bin/python -m pytest)
