@@ -43,7 +43,7 @@ describe("config", () => {
       webReplicas: "3",
       postgresStorage: "storageClass",
       postgresStorageClass: "fast-ssd",
-      image: "registry.example.com/team/app@sha256:" + "a".repeat(64),
+      image: `registry.example.com/team/app@sha256:${"a".repeat(64)}`,
     });
     expect(config.django.allowedHosts).toEqual(["app.example.com", ".example.org"]);
     expect(config.django.https).toBe(false);
