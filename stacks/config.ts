@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import { z } from "zod";
 import { cpuMillicores, memoryBytes } from "../lib/quantity";
 
 export const PROJECT = "django-k8s";
@@ -84,6 +85,91 @@ const HOST_ENTRY =
 const ORIGIN = /^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d+)?$/i;
 const IMAGE_REF = /^[a-z0-9]+([._/:@-][a-zA-Z0-9_.-]+)*(@sha256:[a-f0-9]{64})?$/;
 
+// Per-key validators. Each carries the "what is allowed" half of its error message; the key
+// and the value given are added when the message is reported.
+const expected = (allowed: string) => ({ error: () => `expected ${allowed}` });
+const text = () => z.string().trim();
+const wholeNumber = (min: number, max: number) =>
+  text()
+    .regex(/^-?\d+$/, expected(`a whole number from ${min} to ${max}`))
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, expected(`a whole number from ${min} to ${max}`))
+        .max(max, expected(`a whole number from ${min} to ${max}`)),
+    );
+const boolean = () => z.enum(["true", "false"], expected("true or false")).transform((v) => v === "true");
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, expected(`one of ${values.join(", ")}`));
+const matching = (pattern: RegExp, allowed: string) => text().regex(pattern, expected(allowed));
+const cpu = (maxCores = 16) =>
+  text().refine(
+    (v) => {
+      const m = cpuMillicores(v);
+      return m !== undefined && m >= 10 && m <= maxCores * 1000;
+    },
+    expected(`a CPU quantity from 10m to ${maxCores} (e.g. 250m, 1)`),
+  );
+const size = (min: string, max: string) =>
+  text().refine(
+    (v) => {
+      const bytes = memoryBytes(v);
+      return bytes !== undefined && bytes >= memoryBytes(min)! && bytes <= memoryBytes(max)!;
+    },
+    expected(`a size from ${min} to ${max} (e.g. 512Mi)`),
+  );
+const list = (pattern: RegExp, allowed: string, atLeastOne: boolean) =>
+  text()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .superRefine((items, ctx) => {
+      const bad = items.filter((item) => !pattern.test(item));
+      if (bad.length > 0)
+        ctx.addIssue({
+          code: "custom",
+          message: `expected ${allowed}; ${JSON.stringify(bad[0])} is not one`,
+        });
+      else if (atLeastOne && items.length === 0)
+        ctx.addIssue({ code: "custom", message: `expected at least one of ${allowed}` });
+    });
+const optional = (pattern: RegExp, allowed: string) =>
+  text().refine((v) => v === "" || pattern.test(v), expected(`${allowed}, or empty`));
+
+/** Every key the program reads, with its validator; each must be declared in Pulumi.yaml. */
+const KEYS = {
+  platform: oneOf(["minikube"]),
+  kubeContext: matching(/^\S+$/, "a kubeconfig context name"),
+  namespace: matching(DNS_LABEL, "a DNS label: lower-case letters, digits and '-', at most 63 characters"),
+  image: optional(IMAGE_REF, "an image reference such as repo/name:tag or name@sha256:<digest>"),
+  allowedHosts: list(HOST_ENTRY, "host names, .domain suffixes, IP addresses or *", true),
+  csrfTrustedOrigins: list(ORIGIN, "origins such as https://app.example.com", false),
+  https: boolean(),
+  webReplicas: wholeNumber(1, 50),
+  webCpuRequest: cpu(),
+  webCpuLimit: cpu(),
+  webMemory: size("128Mi", "64Gi"),
+  workerReplicas: wholeNumber(1, 50),
+  workerCpuRequest: cpu(),
+  workerCpuLimit: cpu(),
+  workerMemory: size("128Mi", "64Gi"),
+  workerShutdownSeconds: wholeNumber(5, 3600),
+  taskTimeLimitSeconds: wholeNumber(10, REDIS_VISIBILITY_TIMEOUT_SECONDS - 600),
+  flowerUser: matching(/^[A-Za-z0-9_.-]{1,64}$/, "1-64 letters, digits, '_', '.' or '-' (no ':')"),
+  postgresStorage: oneOf(["hostPath", "storageClass"]),
+  postgresStorageSize: size("1Gi", "10Ti"),
+  postgresHostPath: matching(/^\/[\w./-]*$/, "an absolute directory path"),
+  postgresStorageClass: optional(DNS_LABEL, "a StorageClass name"),
+  postgresImage: matching(IMAGE_REF, "an image reference"),
+  redisImage: matching(IMAGE_REF, "an image reference"),
+} satisfies Record<string, z.ZodType<unknown, string>>;
+
+type Values = { [K in keyof typeof KEYS]: z.output<(typeof KEYS)[K]> };
+
 export function loadConfig(
   raw: RawConfig = fromPulumi,
   stack = pulumi.getStack(),
@@ -91,170 +177,61 @@ export function loadConfig(
 ): StackConfig {
   const problems: string[] = [];
   const key = (name: string) => `${PROJECT}:${name}`;
+  const values: Partial<Values> = {};
+  for (const [name, validator] of Object.entries(KEYS)) {
+    const declared = schema[name];
+    if (!declared) throw new Error(`config key ${name} is read but not declared in Pulumi.yaml`);
+    const given = raw(name) ?? String(declared.default);
+    const result = validator.safeParse(given);
+    if (result.success) (values as Record<string, unknown>)[name] = result.data;
+    else problems.push(`${key(name)}: got ${JSON.stringify(given)}; ${result.error.issues[0]!.message}`);
+  }
+  const v = values as Values;
 
-  const declared = (name: string): KeySchema => {
-    const entry = schema[name];
-    if (!entry) throw new Error(`config key ${name} is read but not declared in Pulumi.yaml`);
-    return entry;
-  };
-  const str = (name: string): string => {
-    const value = raw(name);
-    return value === undefined ? String(declared(name).default) : value.trim();
-  };
-  const int = (name: string, min: number, max: number): number => {
-    const text = raw(name) ?? String(declared(name).default);
-    const value = Number(text);
-    if (!/^-?\d+$/.test(text.trim()) || value < min || value > max) {
+  // Rules between keys, checked where both values are themselves valid.
+  for (const role of ["web", "worker"] as const) {
+    const request = v[`${role}CpuRequest`];
+    const limit = v[`${role}CpuLimit`];
+    if (request && limit && cpuMillicores(request)! > cpuMillicores(limit)!) {
       problems.push(
-        `${key(name)}: got ${JSON.stringify(text)}; expected a whole number from ${min} to ${max}`,
-      );
-      return min;
-    }
-    return value;
-  };
-  const bool = (name: string): boolean => {
-    const text = (raw(name) ?? String(declared(name).default)).trim();
-    if (text !== "true" && text !== "false") {
-      problems.push(`${key(name)}: got ${JSON.stringify(text)}; expected true or false`);
-      return false;
-    }
-    return text === "true";
-  };
-  const oneOf = <T extends string>(name: string, allowed: readonly T[]): T => {
-    const value = str(name);
-    if (!(allowed as readonly string[]).includes(value)) {
-      problems.push(`${key(name)}: got ${JSON.stringify(value)}; expected one of ${allowed.join(", ")}`);
-      return allowed[0]!;
-    }
-    return value as T;
-  };
-  const matching = (name: string, pattern: RegExp, allowed: string): string => {
-    const value = str(name);
-    if (!pattern.test(value))
-      problems.push(`${key(name)}: got ${JSON.stringify(value)}; expected ${allowed}`);
-    return value;
-  };
-  const cpu = (name: string, maxMillicores = 16_000): string => {
-    const value = str(name);
-    const millicores = cpuMillicores(value);
-    if (millicores === undefined || millicores < 10 || millicores > maxMillicores) {
-      problems.push(
-        `${key(name)}: got ${JSON.stringify(value)}; expected a CPU quantity from 10m to ${maxMillicores / 1000} (e.g. 250m, 1)`,
+        `${key(`${role}CpuRequest`)}: got ${request}, more than ${key(`${role}CpuLimit`)} (${limit}); ` +
+          "a request must not exceed its limit",
       );
     }
-    return value;
-  };
-  const memory = (name: string, min = "64Mi", max = "64Gi"): string => {
-    const value = str(name);
-    const bytes = memoryBytes(value);
-    if (bytes === undefined || bytes < memoryBytes(min)! || bytes > memoryBytes(max)!) {
-      problems.push(
-        `${key(name)}: got ${JSON.stringify(value)}; expected a size from ${min} to ${max} (e.g. 512Mi)`,
-      );
-    }
-    return value;
-  };
-  const list = (name: string, pattern: RegExp, allowed: string): string[] => {
-    const items = str(name)
-      .split(",")
-      .map((item) => item.trim())
-      .filter(Boolean);
-    for (const item of items) {
-      if (!pattern.test(item)) {
-        problems.push(`${key(name)}: entry ${JSON.stringify(item)} is not valid; expected ${allowed}`);
-      }
-    }
-    return items;
-  };
-  const sizes = (role: "web" | "worker"): ResourceSizes => {
-    const resources = {
-      cpuRequest: cpu(`${role}CpuRequest`),
-      cpuLimit: cpu(`${role}CpuLimit`),
-      memory: memory(`${role}Memory`, "128Mi"),
-    };
-    const request = cpuMillicores(resources.cpuRequest);
-    const limit = cpuMillicores(resources.cpuLimit);
-    if (request !== undefined && limit !== undefined && request > limit) {
-      problems.push(
-        `${key(`${role}CpuRequest`)}: got ${resources.cpuRequest}, more than ${key(`${role}CpuLimit`)} ` +
-          `(${resources.cpuLimit}); a request must not exceed its limit`,
-      );
-    }
-    return resources;
-  };
-
-  const platform = oneOf("platform", ["minikube"] as const);
-  const image = str("image");
-  if (image && !IMAGE_REF.test(image)) {
+  }
+  if (v.postgresStorageClass && v.postgresStorage && v.postgresStorage !== "storageClass") {
     problems.push(
-      `${key("image")}: got ${JSON.stringify(image)}; expected an image reference such as repo/name:tag or name@sha256:<digest>`,
+      `${key("postgresStorageClass")}: set to ${JSON.stringify(v.postgresStorageClass)} while ${key("postgresStorage")} ` +
+        `is ${v.postgresStorage}; it is only used with postgresStorage=storageClass`,
     );
   }
-  const allowedHosts = list("allowedHosts", HOST_ENTRY, "a host name, .domain suffix, IP address or *");
-  if (allowedHosts.length === 0) {
-    problems.push(
-      `${key("allowedHosts")}: is empty; expected at least one host name (Django refuses every request otherwise)`,
-    );
-  }
-  const postgresStorage = oneOf("postgresStorage", ["hostPath", "storageClass"] as const);
-  const postgresHostPath = str("postgresHostPath");
-  if (postgresStorage === "hostPath" && !/^\/[\w./-]*$/.test(postgresHostPath)) {
-    problems.push(
-      `${key("postgresHostPath")}: got ${JSON.stringify(postgresHostPath)}; expected an absolute directory path`,
-    );
-  }
-  const postgresStorageClass = str("postgresStorageClass");
-  if (postgresStorageClass && postgresStorage !== "storageClass") {
-    problems.push(
-      `${key("postgresStorageClass")}: set to ${JSON.stringify(postgresStorageClass)} while ${key("postgresStorage")} is ` +
-        `${postgresStorage}; it is only used with postgresStorage=storageClass`,
-    );
-  }
-  if (postgresStorageClass && !DNS_LABEL.test(postgresStorageClass)) {
-    problems.push(
-      `${key("postgresStorageClass")}: got ${JSON.stringify(postgresStorageClass)}; expected a StorageClass name`,
-    );
-  }
-  const taskTimeLimitSeconds = int("taskTimeLimitSeconds", 10, REDIS_VISIBILITY_TIMEOUT_SECONDS - 600);
-
-  const config: StackConfig = {
-    stack,
-    platform,
-    kubeContext: matching("kubeContext", /^\S+$/, "a kubeconfig context name"),
-    namespace: matching(
-      "namespace",
-      DNS_LABEL,
-      "a DNS label: lower-case letters, digits and '-', at most 63 characters",
-    ),
-    image: image || undefined,
-    django: {
-      allowedHosts,
-      csrfTrustedOrigins: list("csrfTrustedOrigins", ORIGIN, "an origin such as https://app.example.com"),
-      https: bool("https"),
-    },
-    web: { replicas: int("webReplicas", 1, 50), resources: sizes("web") },
-    worker: {
-      replicas: int("workerReplicas", 1, 50),
-      resources: sizes("worker"),
-      shutdownSeconds: int("workerShutdownSeconds", 5, 3600),
-      taskTimeLimitSeconds,
-    },
-    flower: {
-      user: matching(
-        "flowerUser",
-        /^[A-Za-z0-9_.-]{1,64}$/,
-        "1-64 letters, digits, '_', '.' or '-' (no ':')",
-      ),
-    },
-    postgres: {
-      storage: postgresStorage,
-      size: memory("postgresStorageSize", "1Gi", "10Ti"),
-      hostPath: postgresHostPath,
-      storageClass: postgresStorageClass || undefined,
-      image: matching("postgresImage", IMAGE_REF, "an image reference"),
-    },
-    redis: { image: matching("redisImage", IMAGE_REF, "an image reference") },
-  };
   if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+
+  return {
+    stack,
+    platform: v.platform,
+    kubeContext: v.kubeContext,
+    namespace: v.namespace,
+    image: v.image || undefined,
+    django: { allowedHosts: v.allowedHosts, csrfTrustedOrigins: v.csrfTrustedOrigins, https: v.https },
+    web: {
+      replicas: v.webReplicas,
+      resources: { cpuRequest: v.webCpuRequest, cpuLimit: v.webCpuLimit, memory: v.webMemory },
+    },
+    worker: {
+      replicas: v.workerReplicas,
+      resources: { cpuRequest: v.workerCpuRequest, cpuLimit: v.workerCpuLimit, memory: v.workerMemory },
+      shutdownSeconds: v.workerShutdownSeconds,
+      taskTimeLimitSeconds: v.taskTimeLimitSeconds,
+    },
+    flower: { user: v.flowerUser },
+    postgres: {
+      storage: v.postgresStorage,
+      size: v.postgresStorageSize,
+      hostPath: v.postgresHostPath,
+      storageClass: v.postgresStorageClass || undefined,
+      image: v.postgresImage,
+    },
+    redis: { image: v.redisImage },
+  };
 }
