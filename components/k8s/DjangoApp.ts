@@ -20,7 +20,15 @@ import {
 } from "./appContract";
 import { type AppPodInput, appPodSpec } from "./appPod";
 import type { AppBackends } from "./backends";
-import { execProbe, httpProbe, migrationJobName, type Sizes, selectorLabels, standardLabels } from "./specs";
+import {
+  execProbe,
+  httpProbe,
+  migrationJobName,
+  type Sizes,
+  selectorLabels,
+  serviceArgs,
+  standardLabels,
+} from "./specs";
 
 export type ServiceType = "NodePort" | "ClusterIP";
 
@@ -263,14 +271,16 @@ export class DjangoApp extends pulumi.ComponentResource {
     const service = (component: "web" | "flower", type: ServiceType, port: number, targetPort: number) =>
       new k8s.core.v1.Service(
         `${name}-${component}-svc`,
-        {
-          metadata: meta(component, component),
-          spec: {
-            type,
-            selector: selectorLabels(APP_NAME, component),
-            ports: [{ name: "http", port, targetPort }],
-          },
-        },
+        serviceArgs({
+          name: component,
+          namespace,
+          app: APP_NAME,
+          component,
+          port,
+          targetPort,
+          portName: "http",
+          type,
+        }),
         parent,
       );
     this.webService = service("web", args.web.serviceType, 80, WEB_PORT);

@@ -16,6 +16,7 @@ import {
   type Sizes,
   scratchVolumes,
   selectorLabels,
+  serviceArgs,
   standardLabels,
 } from "./specs";
 
@@ -157,13 +158,15 @@ export class InClusterPostgres extends pulumi.ComponentResource {
 
     this.service = new k8s.core.v1.Service(
       `${name}-svc`,
-      {
-        metadata: { name: POSTGRES_SERVICE, namespace: args.namespace, labels },
-        spec: {
-          selector: selectorLabels("postgres", "database"),
-          ports: [{ name: "postgres", port: POSTGRES_PORT, targetPort: "postgres" }],
-        },
-      },
+      serviceArgs({
+        name: POSTGRES_SERVICE,
+        namespace: args.namespace,
+        app: "postgres",
+        component: "database",
+        port: POSTGRES_PORT,
+        targetPort: "postgres",
+        portName: "postgres",
+      }),
       parent,
     );
     // Resolves once the StatefulSet is ready (pg_isready), so whatever is configured with

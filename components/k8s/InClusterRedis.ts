@@ -14,6 +14,7 @@ import {
   type Sizes,
   scratchVolumes,
   selectorLabels,
+  serviceArgs,
   standardLabels,
 } from "./specs";
 
@@ -121,13 +122,15 @@ maxmemory-policy noeviction
     );
     this.service = new k8s.core.v1.Service(
       `${name}-svc`,
-      {
-        metadata: { name: REDIS_SERVICE, namespace: args.namespace, labels },
-        spec: {
-          selector: selectorLabels("redis", "broker"),
-          ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis" }],
-        },
-      },
+      serviceArgs({
+        name: REDIS_SERVICE,
+        namespace: args.namespace,
+        app: "redis",
+        component: "broker",
+        port: REDIS_PORT,
+        targetPort: "redis",
+        portName: "redis",
+      }),
       parent,
     );
     // Depends on the Deployment being ready, so the app is configured with a Redis that answers.

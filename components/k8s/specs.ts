@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
@@ -13,6 +14,7 @@ type Probe = k8s.types.input.core.v1.Probe;
 type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
+type ServiceArgs = k8s.core.v1.ServiceArgs;
 
 export const PART_OF = "django-k8s";
 
@@ -125,4 +127,32 @@ export function hardenedContainer(container: Container): Container {
 export function migrationJobName(image: string, command: string[]): string {
   const digest = createHash("sha256").update(image).update("\0").update(command.join("\0")).digest("hex");
   return `migrate-${digest.slice(0, 12)}`;
+}
+
+export interface ServiceShape {
+  /** The DNS name other pods use: always explicit. */
+  name: string;
+  namespace: pulumi.Input<string>;
+  app: string;
+  component: string;
+  port: number;
+  targetPort: number | string;
+  portName: string;
+  type?: "ClusterIP" | "NodePort" | "LoadBalancer";
+}
+
+/** A Service selecting one workload's pods by its selector labels, on one named port. */
+export function serviceArgs(shape: ServiceShape): ServiceArgs {
+  return {
+    metadata: {
+      name: shape.name,
+      namespace: shape.namespace,
+      labels: standardLabels(shape.app, shape.component),
+    },
+    spec: {
+      ...(shape.type ? { type: shape.type } : {}),
+      selector: selectorLabels(shape.app, shape.component),
+      ports: [{ name: shape.portName, port: shape.port, targetPort: shape.targetPort }],
+    },
+  };
 }
