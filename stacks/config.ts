@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import * as ipaddr from "ipaddr.js";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { cpuMillicores, memoryBytes } from "../lib/quantity";
@@ -28,6 +29,7 @@ export function projectConfigSchema(file = PROJECT_FILE): Record<string, KeySche
 }
 
 import type { PostgresStorage } from "../components/k8s/InClusterPostgres";
+import { GCP_REGIONS } from "../lib/gcpRegions";
 
 export interface ResourceSizes {
   cpuRequest: string;
@@ -35,10 +37,8 @@ export interface ResourceSizes {
   memory: string;
 }
 
-export interface StackConfig {
+interface CommonConfig {
   stack: string;
-  platform: "minikube";
-  kubeContext: string;
   namespace: string;
   /** An existing image; undefined means build app/. */
   image?: string;
@@ -51,6 +51,10 @@ export interface StackConfig {
     taskTimeLimitSeconds: number;
   };
   flower: { user: string };
+}
+
+export interface MinikubeConfig {
+  kubeContext: string;
   postgres: {
     storage: PostgresStorage;
     size: string;
@@ -60,6 +64,27 @@ export interface StackConfig {
   };
   redis: { image: string };
 }
+
+export interface GcpConfig {
+  project: string;
+  region: string;
+  /** The cluster's location: the region, or one zone of it for a zonal cluster. */
+  clusterLocation: string;
+  regional: boolean;
+  releaseChannel: "RAPID" | "REGULAR" | "STABLE";
+  nodes: { machineType: string; minPerZone: number; maxPerZone: number; spot: boolean };
+  masterAuthorizedNetworks: string[];
+  deletionProtection: boolean;
+  cloudSql: { version: string; tier: string; diskGb: number; highAvailability: boolean };
+  redis: { tier: "BASIC" | "STANDARD_HA"; memoryGb: number; version: string };
+  domain?: string;
+  staticDomain?: string;
+  flower: { exposure: "portForward" | "loadBalancer"; sourceRanges: string[] };
+  network: { subnetCidr: string; podsCidr: string; servicesCidr: string; masterCidr: string };
+}
+
+export type StackConfig = CommonConfig &
+  ({ platform: "minikube"; minikube: MinikubeConfig } | { platform: "gcp"; gcp: GcpConfig });
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -82,6 +107,7 @@ const REDIS_VISIBILITY_TIMEOUT_SECONDS = 3600;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const HOST_ENTRY =
   /^(\*|\.?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])$/i;
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const ORIGIN = /^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d+)?$/i;
 const IMAGE_REF = /^[a-z0-9]+([._/:@-][a-zA-Z0-9_.-]+)*(@sha256:[a-f0-9]{64})?$/;
 
@@ -137,16 +163,36 @@ const list = (pattern: RegExp, allowed: string, atLeastOne: boolean) =>
       else if (atLeastOne && items.length === 0)
         ctx.addIssue({ code: "custom", message: `expected at least one of ${allowed}` });
     });
+const isCidr = (value: string) => ipaddr.isValidCIDR(value) && value.includes(".");
+const cidr = () => text().refine(isCidr, expected("an IPv4 CIDR such as 10.10.0.0/20"));
+const cidrList = (atLeastOne: boolean) =>
+  text()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .superRefine((items, ctx) => {
+      const bad = items.filter((item) => !isCidr(item));
+      if (bad.length > 0)
+        ctx.addIssue({
+          code: "custom",
+          message: `expected IPv4 CIDRs; ${JSON.stringify(bad[0])} is not one`,
+        });
+      else if (atLeastOne && items.length === 0)
+        ctx.addIssue({ code: "custom", message: "expected at least one IPv4 CIDR" });
+    });
 const optional = (pattern: RegExp, allowed: string) =>
   text().refine((v) => v === "" || pattern.test(v), expected(`${allowed}, or empty`));
 
 /** Every key the program reads, with its validator; each must be declared in Pulumi.yaml. */
 const KEYS = {
-  platform: oneOf(["minikube"]),
+  platform: oneOf(["minikube", "gcp"]),
   kubeContext: matching(/^\S+$/, "a kubeconfig context name"),
   namespace: matching(DNS_LABEL, "a DNS label: lower-case letters, digits and '-', at most 63 characters"),
   image: optional(IMAGE_REF, "an image reference such as repo/name:tag or name@sha256:<digest>"),
-  allowedHosts: list(HOST_ENTRY, "host names, .domain suffixes, IP addresses or *", true),
+  allowedHosts: list(HOST_ENTRY, "host names, .domain suffixes, IP addresses or *", false),
   csrfTrustedOrigins: list(ORIGIN, "origins such as https://app.example.com", false),
   https: boolean(),
   webReplicas: wholeNumber(1, 50),
@@ -166,6 +212,41 @@ const KEYS = {
   postgresStorageClass: optional(DNS_LABEL, "a StorageClass name"),
   postgresImage: matching(IMAGE_REF, "an image reference"),
   redisImage: matching(IMAGE_REF, "an image reference"),
+  gcpProject: optional(
+    /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/,
+    "a Google Cloud project ID (6-30 lower-case letters, digits, '-')",
+  ),
+  gcpRegion: z.enum(GCP_REGIONS, expected("a Google Cloud region such as europe-west1 or us-central1")),
+  gcpZone: optional(/^[a-z]+-[a-z]+\d+-[a-z]$/, "a zone such as europe-west1-b"),
+  clusterLocation: oneOf(["regional", "zonal"]),
+  gkeReleaseChannel: oneOf(["RAPID", "REGULAR", "STABLE"]),
+  nodeMachineType: matching(
+    /^[a-z][a-z0-9]*-[a-z0-9-]+$/,
+    "a Compute Engine machine type such as e2-standard-2",
+  ),
+  nodeMinCount: wholeNumber(0, 100),
+  nodeMaxCount: wholeNumber(1, 100),
+  spotNodes: boolean(),
+  masterAuthorizedNetworks: cidrList(false),
+  deletionProtection: boolean(),
+  cloudSqlVersion: oneOf(["POSTGRES_15", "POSTGRES_16", "POSTGRES_17"]),
+  cloudSqlTier: matching(
+    /^db-(custom-\d+-\d+|g1-small|f1-micro|perf-optimized-N-\d+)$/,
+    "a Cloud SQL tier such as db-custom-1-3840",
+  ),
+  cloudSqlDiskGb: wholeNumber(10, 65536),
+  cloudSqlHighAvailability: boolean(),
+  redisTier: oneOf(["BASIC", "STANDARD_HA"]),
+  redisMemoryGb: wholeNumber(1, 300),
+  redisVersion: oneOf(["REDIS_7_0", "REDIS_7_2"]),
+  domain: optional(HOST_NAME, "a fully qualified host name such as app.example.com"),
+  staticDomain: optional(HOST_NAME, "a fully qualified host name such as static.example.com"),
+  flowerExposure: oneOf(["portForward", "loadBalancer"]),
+  flowerSourceRanges: cidrList(false),
+  subnetCidr: cidr(),
+  podsCidr: cidr(),
+  servicesCidr: cidr(),
+  masterCidr: cidr(),
 } satisfies Record<string, z.ZodType<unknown, string>>;
 
 type Values = { [K in keyof typeof KEYS]: z.output<(typeof KEYS)[K]> };
@@ -205,12 +286,16 @@ export function loadConfig(
         `is ${v.postgresStorage}; it is only used with postgresStorage=storageClass`,
     );
   }
+  if (v.platform === "gcp") problems.push(...gcpRules(v, stack));
+  if (v.platform === "minikube" && v.allowedHosts?.length === 0) {
+    problems.push(
+      `${key("allowedHosts")}: is empty; the minikube stack needs at least one host name (its Pulumi.minikube.yaml sets *)`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  return {
+  const common: CommonConfig = {
     stack,
-    platform: v.platform,
-    kubeContext: v.kubeContext,
     namespace: v.namespace,
     image: v.image || undefined,
     django: { allowedHosts: v.allowedHosts, csrfTrustedOrigins: v.csrfTrustedOrigins, https: v.https },
@@ -225,13 +310,128 @@ export function loadConfig(
       taskTimeLimitSeconds: v.taskTimeLimitSeconds,
     },
     flower: { user: v.flowerUser },
-    postgres: {
-      storage: v.postgresStorage,
-      size: v.postgresStorageSize,
-      hostPath: v.postgresHostPath,
-      storageClass: v.postgresStorageClass || undefined,
-      image: v.postgresImage,
-    },
-    redis: { image: v.redisImage },
   };
+  if (v.platform === "gcp") return { ...common, platform: "gcp", gcp: gcpConfig(v) };
+  return {
+    ...common,
+    platform: "minikube",
+    minikube: {
+      kubeContext: v.kubeContext,
+      postgres: {
+        storage: v.postgresStorage,
+        size: v.postgresStorageSize,
+        hostPath: v.postgresHostPath,
+        storageClass: v.postgresStorageClass || undefined,
+        image: v.postgresImage,
+      },
+      redis: { image: v.redisImage },
+    },
+  };
+}
+
+function gcpConfig(v: Values): GcpConfig {
+  const regional = v.clusterLocation === "regional";
+  return {
+    project: v.gcpProject,
+    region: v.gcpRegion,
+    clusterLocation: regional ? v.gcpRegion : v.gcpZone || `${v.gcpRegion}-b`,
+    regional,
+    releaseChannel: v.gkeReleaseChannel,
+    nodes: {
+      machineType: v.nodeMachineType,
+      minPerZone: v.nodeMinCount,
+      maxPerZone: v.nodeMaxCount,
+      spot: v.spotNodes,
+    },
+    masterAuthorizedNetworks: v.masterAuthorizedNetworks,
+    deletionProtection: v.deletionProtection,
+    cloudSql: {
+      version: v.cloudSqlVersion,
+      tier: v.cloudSqlTier,
+      diskGb: v.cloudSqlDiskGb,
+      highAvailability: v.cloudSqlHighAvailability,
+    },
+    redis: { tier: v.redisTier, memoryGb: v.redisMemoryGb, version: v.redisVersion },
+    domain: v.domain || undefined,
+    staticDomain: v.staticDomain || undefined,
+    flower: { exposure: v.flowerExposure, sourceRanges: v.flowerSourceRanges },
+    network: {
+      subnetCidr: v.subnetCidr,
+      podsCidr: v.podsCidr,
+      servicesCidr: v.servicesCidr,
+      masterCidr: v.masterCidr,
+    },
+  };
+}
+
+/** Rules that only hold on the gcp platform, checked where the values are themselves valid. */
+function gcpRules(v: Partial<Values>, stack: string): string[] {
+  const problems: string[] = [];
+  const key = (name: string) => `${PROJECT}:${name}`;
+  if (!v.gcpProject)
+    problems.push(`${key("gcpProject")}: is empty; the gcp platform needs the Google Cloud project ID`);
+  if (v.masterAuthorizedNetworks?.length === 0) {
+    problems.push(
+      `${key("masterAuthorizedNetworks")}: is empty; expected the CIDRs allowed to reach the GKE control plane ` +
+        "(your office or CI egress, e.g. 203.0.113.0/24)",
+    );
+  }
+  if (v.nodeMinCount !== undefined && v.nodeMaxCount !== undefined && v.nodeMinCount > v.nodeMaxCount) {
+    problems.push(
+      `${key("nodeMinCount")}: got ${v.nodeMinCount}, more than ${key("nodeMaxCount")} (${v.nodeMaxCount}); ` +
+        "the autoscaler's minimum must not exceed its maximum",
+    );
+  }
+  if (v.gcpZone && v.gcpRegion && !v.gcpZone.startsWith(`${v.gcpRegion}-`)) {
+    problems.push(
+      `${key("gcpZone")}: got ${JSON.stringify(v.gcpZone)}; expected a zone of ${key("gcpRegion")} (${v.gcpRegion})`,
+    );
+  }
+  if (v.flowerExposure === "loadBalancer" && v.flowerSourceRanges?.length === 0) {
+    problems.push(
+      `${key("flowerSourceRanges")}: is empty while ${key("flowerExposure")} is loadBalancer; ` +
+        "expected the CIDRs allowed to reach Flower (it is never open to the world)",
+    );
+  }
+  const ranges = (["subnetCidr", "podsCidr", "servicesCidr", "masterCidr"] as const).filter(
+    (name) => v[name],
+  );
+  for (let i = 0; i < ranges.length; i++) {
+    for (const other of ranges.slice(i + 1)) {
+      if (cidrsOverlap(v[ranges[i]!]!, v[other]!)) {
+        problems.push(
+          `${key(other)}: ${v[other]} overlaps ${key(ranges[i]!)} (${v[ranges[i]!]}); the ranges must be disjoint`,
+        );
+      }
+    }
+  }
+  if (v.masterCidr && !v.masterCidr.endsWith("/28")) {
+    problems.push(
+      `${key("masterCidr")}: got ${JSON.stringify(v.masterCidr)}; GKE requires a /28 for the control plane`,
+    );
+  }
+  // Production runs highly available and protected; a prod stack that is not is refused.
+  if (stack === "prod") {
+    const required: [keyof Values, unknown, string][] = [
+      ["clusterLocation", "regional", "a regional cluster"],
+      ["cloudSqlHighAvailability", true, "REGIONAL Cloud SQL"],
+      ["redisTier", "STANDARD_HA", "Memorystore STANDARD_HA"],
+      ["deletionProtection", true, "deletion protection"],
+      ["spotNodes", false, "on-demand nodes"],
+    ];
+    for (const [name, value, what] of required) {
+      if (v[name] !== undefined && v[name] !== value) {
+        problems.push(
+          `${key(name)}: got ${JSON.stringify(v[name])} on the prod stack; prod requires ${what} (${name}=${value})`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+export function cidrsOverlap(a: string, b: string): boolean {
+  const [netA, bitsA] = ipaddr.parseCIDR(a);
+  const [netB, bitsB] = ipaddr.parseCIDR(b);
+  return netA.match(netB, bitsB) || netB.match(netA, bitsA);
 }

@@ -1,10 +1,8 @@
 import type { StackConfig } from "./config";
+import { gcpStack } from "./gcp";
 import { minikubeStack } from "./minikube";
 
 /** The stack outputs, by platform. */
 export function deploy(config: StackConfig): Record<string, unknown> {
-  switch (config.platform) {
-    case "minikube":
-      return minikubeStack(config);
-  }
+  return config.platform === "gcp" ? gcpStack(config) : minikubeStack(config);
 }

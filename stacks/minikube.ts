@@ -2,7 +2,6 @@
  * The minikube stack: the in-cluster stack on a local minikube, with PostgreSQL and Redis as
  * pods. Swapping them for managed services is nothing more than another AppBackends.
  */
-import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalAppImage } from "../components/image/LocalAppImage";
@@ -11,14 +10,15 @@ import { DjangoApp } from "../components/k8s/DjangoApp";
 import { InClusterPostgres } from "../components/k8s/InClusterPostgres";
 import { InClusterRedis } from "../components/k8s/InClusterRedis";
 import { appNamespace } from "../components/k8s/namespace";
+import { APP_CONTEXT_DIR, workloadArgs } from "./appArgs";
 import type { StackConfig } from "./config";
 
-export const APP_CONTEXT_DIR = path.join(__dirname, "..", "app");
 export const LOCAL_IMAGE_REPOSITORY = "django-k8s-app";
 
-export function minikubeStack(config: StackConfig) {
+export function minikubeStack(config: Extract<StackConfig, { platform: "minikube" }>) {
+  const local = config.minikube;
   // An explicit context: `pulumi up` never lands on whatever cluster kubectl points at.
-  const provider = new k8s.Provider("minikube", { context: config.kubeContext });
+  const provider = new k8s.Provider("minikube", { context: local.kubeContext });
   const inCluster = { provider };
   const components = { providers: [provider] };
 
@@ -29,15 +29,15 @@ export function minikubeStack(config: StackConfig) {
     "postgres",
     {
       namespace: ns,
-      image: config.postgres.image,
-      storage: config.postgres.storage,
-      size: config.postgres.size,
-      hostPath: config.postgres.hostPath,
-      storageClass: config.postgres.storageClass,
+      image: local.postgres.image,
+      storage: local.postgres.storage,
+      size: local.postgres.size,
+      hostPath: local.postgres.hostPath,
+      storageClass: local.postgres.storageClass,
     },
     components,
   );
-  const redis = new InClusterRedis("redis", { namespace: ns, image: config.redis.image }, components);
+  const redis = new InClusterRedis("redis", { namespace: ns, image: local.redis.image }, components);
 
   const built = config.image
     ? undefined
@@ -61,15 +61,9 @@ export function minikubeStack(config: StackConfig) {
       // A built image exists only in minikube's Docker: never try a registry for it.
       imagePullPolicy: built ? "Never" : "IfNotPresent",
       backends,
-      django: { ...config.django, debug: false },
-      web: { replicas: config.web.replicas, sizes: config.web.resources, serviceType: "NodePort" },
-      worker: {
-        replicas: config.worker.replicas,
-        sizes: config.worker.resources,
-        shutdownSeconds: config.worker.shutdownSeconds,
-        taskTimeLimitSeconds: config.worker.taskTimeLimitSeconds,
-      },
-      flower: { user: config.flower.user, serviceType: "NodePort" },
+      ...workloadArgs(config),
+      web: { ...workloadArgs(config).web, service: { type: "NodePort" } },
+      flower: { user: config.flower.user, service: { type: "NodePort" } },
     },
     components,
   );

@@ -12,7 +12,7 @@ import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
 import { parse as parseYaml } from "yaml";
 import { PROJECT } from "../stacks/config";
-import { mockResourceState } from "./mockState";
+import { mockCall, mockResourceState } from "./mockState";
 
 // Internal @pulumi/pulumi functions the mocks need, absent from the public typings.
 const { getStore } = runtimeState as unknown as { getStore(): Record<string, unknown> };
@@ -109,7 +109,7 @@ export async function runProgram(stack: string, overrides: Record<string, string
   const config = { ...stackConfig(stack), ...overrides };
   const monitor = new RecordingMonitor({
     newResource: (args) => mockResourceState(args),
-    call: (args) => args.inputs,
+    call: (args) => mockCall(args),
   });
   pulumi.runtime.setMockOptions(monitor, PROJECT, stack, false);
   // What setMocks switches on after setMockOptions; secrets must travel as secrets.

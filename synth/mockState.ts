@@ -14,6 +14,69 @@ function short(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 7);
 }
 
+/** Computed fields of the Google Cloud resources the program reads back. */
+function gcpComputed(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+  const project = inputs.project ?? "mock-project";
+  const region = inputs.region ?? "europe-west1";
+  switch (type) {
+    case "gcp:serviceaccount/account:Account": {
+      const email = `${inputs.accountId}@${project}.iam.gserviceaccount.com`;
+      return {
+        email,
+        member: `serviceAccount:${email}`,
+        name: `projects/${project}/serviceAccounts/${email}`,
+      };
+    }
+    case "gcp:container/cluster:Cluster":
+      return {
+        name: inputs.name ?? name,
+        endpoint: "34.1.2.3",
+        masterAuth: {
+          ...inputs.masterAuth,
+          clusterCaCertificate: Buffer.from(`mock CA of ${name}`).toString("base64"),
+        },
+      };
+    case "gcp:sql/databaseInstance:DatabaseInstance":
+      return {
+        name: inputs.name ?? name,
+        connectionName: `${project}:${region}:${inputs.name ?? name}`,
+        privateIpAddress: "10.30.0.3",
+      };
+    case "gcp:sql/database:Database":
+    case "gcp:sql/user:User":
+      return { name: inputs.name ?? name };
+    case "gcp:redis/instance:Instance":
+      return {
+        host: "10.30.1.4",
+        port: 6378,
+        authString: mockSecretValue(`${name}-auth`),
+        serverCaCerts: [
+          { cert: `-----BEGIN CERTIFICATE-----\nmock CA of ${name}\n-----END CERTIFICATE-----` },
+        ],
+      };
+    case "gcp:compute/globalAddress:GlobalAddress":
+      return {
+        name: inputs.name ?? name,
+        address: `34.120.0.${1 + (Number.parseInt(short(name), 16) % 250)}`,
+      };
+    case "gcp:storage/bucket:Bucket":
+      return { name: inputs.name ?? `${name}-${short(name)}`, url: `gs://${name}` };
+    case "gcp:compute/network:Network":
+    case "gcp:compute/subnetwork:Subnetwork":
+      return {
+        name: inputs.name ?? name,
+        selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/${name}`,
+      };
+    case "gcp:artifactregistry/repository:Repository":
+      return { repositoryId: inputs.repositoryId ?? name };
+    default:
+      return {
+        name: inputs.name ?? name,
+        selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/${name}`,
+      };
+  }
+}
+
 export function mockResourceState(args: pulumi.runtime.MockResourceArgs): {
   id: string;
   state: Record<string, any>;
@@ -49,5 +112,21 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs): {
     const id = metadata.namespace ? `${metadata.namespace}/${metadata.name}` : metadata.name;
     return { id, state: inputs };
   }
+  if (args.type.startsWith("gcp:") && !args.type.startsWith("pulumi:providers:")) {
+    return { id: `${args.name}-id`, state: { ...inputs, ...gcpComputed(args.type, args.name, inputs) } };
+  }
   return { id: `${args.name}-id`, state: inputs };
+}
+
+/** Answers to provider functions (invokes). */
+export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+  if (args.token === "gcp:organizations/getClientConfig:getClientConfig") {
+    return {
+      accessToken: mockSecretValue("access-token"),
+      project: "mock-project",
+      region: "europe-west1",
+      id: "client",
+    };
+  }
+  return args.inputs;
 }

@@ -31,7 +31,7 @@ describe("config", () => {
     expect(config.web.replicas).toBe(schema.webReplicas!.default);
     expect(config.web.resources.cpuLimit).toBe(schema.webCpuLimit!.default);
     expect(config.django.https).toBe(true);
-    expect(config.postgres.storage).toBe("hostPath");
+    expect(config.platform === "minikube" && config.minikube.postgres.storage).toBe("hostPath");
     expect(config.image).toBeUndefined();
   });
 
@@ -48,7 +48,10 @@ describe("config", () => {
     expect(config.django.allowedHosts).toEqual(["app.example.com", ".example.org"]);
     expect(config.django.https).toBe(false);
     expect(config.web.replicas).toBe(3);
-    expect(config.postgres).toMatchObject({ storage: "storageClass", storageClass: "fast-ssd" });
+    expect(config.platform === "minikube" && config.minikube.postgres).toMatchObject({
+      storage: "storageClass",
+      storageClass: "fast-ssd",
+    });
     expect(config.image).toMatch(/@sha256:/);
   });
 
@@ -81,7 +84,7 @@ describe("config", () => {
       "empty allowed hosts",
       { allowedHosts: "" },
       "allowedHosts",
-      /got ""; expected at least one of host names/,
+      /is empty; the minikube stack needs at least one host name/,
     ],
     ["bad allowed host", { allowedHosts: "http://x.com" }, "allowedHosts", /"http:\/\/x.com" is not one/],
     [

@@ -26,6 +26,11 @@ beforeAll(async () => {
   }
 });
 
+// GKE's own custom resources: not in the Kubernetes schema; their shape is asserted in gcp.test.ts.
+const GKE_CUSTOM_GROUPS = ["cloud.google.com/", "networking.gke.io/"];
+const isGkeCustomResource = (object: { apiVersion: string }) =>
+  GKE_CUSTOM_GROUPS.some((group) => object.apiVersion.startsWith(group));
+
 async function modelFor(apiVersion: string, kind: string) {
   const module = await import(`kubernetes-models/${apiVersion}`);
   const Model = module[kind];
@@ -43,6 +48,7 @@ describe("rendered Kubernetes objects", () => {
     let checked = 0;
     for (const [label, run] of runs) {
       for (const object of manifests(run)) {
+        if (isGkeCustomResource(object)) continue;
         const Model = await modelFor(object.apiVersion, object.kind);
         expect(
           () => new Model(object).validate(),
@@ -51,7 +57,7 @@ describe("rendered Kubernetes objects", () => {
         checked++;
       }
     }
-    expect(checked).toBeGreaterThan(40);
+    expect(checked).toBeGreaterThan(70);
   });
 
   it("the validator does reject a malformed object", async () => {
@@ -112,7 +118,7 @@ describe("secrets", () => {
         ...fs.readdirSync(path.join(dir, "manifests")).map((f) => path.join(dir, "manifests", f)),
       ];
       const passwords = run.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword");
-      expect(passwords.length).toBeGreaterThanOrEqual(4);
+      expect(passwords.length).toBeGreaterThanOrEqual(3);
       for (const file of files) {
         const text = fs.readFileSync(file, "utf8");
         expect(text, `${label} ${file}`).not.toMatch(/MOCKSECRET/);

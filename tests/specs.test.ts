@@ -5,9 +5,9 @@ import { describe, expect, it } from "vitest";
 import { contextHash } from "../components/image/contextHash";
 import { appPodSpec, asNativeSidecar } from "../components/k8s/appPod";
 import {
-  migrationJobName,
   resources,
   restrictedContainerSecurityContext,
+  runOnceJobName,
   scratchVolumes,
   selectorLabels,
   standardLabels,
@@ -31,7 +31,8 @@ describe("quantities", () => {
   });
 });
 
-describe("migrationJobName", () => {
+describe("runOnceJobName", () => {
+  const migrationJobName = (image: string, command: string[]) => runOnceJobName("migrate", image, command);
   const command = ["python", "manage.py", "migrate", "--noinput"];
   it("is stable for the same image and command", () => {
     expect(migrationJobName("app:1", command)).toBe(migrationJobName("app:1", command));

@@ -1,6 +1,7 @@
 /**
- * The Django service on any cluster: settings, the migration Job, web, Celery worker, beat
- * and Flower. Platform-neutral: everything it needs from outside arrives as AppBackends.
+ * The Django service on any cluster: settings, the run-once Jobs (migrate, and collectstatic
+ * when static files live in a bucket), web, Celery worker, beat and Flower. Platform-neutral:
+ * everything it needs from outside arrives as AppBackends.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,53 +20,63 @@ import {
   WORKER_HEARTBEAT_FILE,
 } from "./appContract";
 import { type AppPodInput, appPodSpec } from "./appPod";
+import { type DjangoSettings, REDIS_CA_MOUNT, settingsData } from "./appSettings";
 import type { AppBackends } from "./backends";
 import {
   execProbe,
   httpProbe,
-  migrationJobName,
+  runOnceJobName,
+  type ServiceShape,
   type Sizes,
   selectorLabels,
   serviceArgs,
   standardLabels,
 } from "./specs";
 
-export type ServiceType = "NodePort" | "ClusterIP";
+export interface ServiceExposure {
+  type: "NodePort" | "ClusterIP" | "LoadBalancer";
+  annotations?: Record<string, pulumi.Input<string>>;
+  sourceRanges?: string[];
+}
 
 export interface DjangoAppArgs {
   namespace: pulumi.Input<string>;
   image: pulumi.Input<string>;
-  /** IfNotPresent for images built into the node's Docker; Always for a registry tag. */
+  /** Never for images built into the node's Docker; IfNotPresent for tags and digests. */
   imagePullPolicy: "IfNotPresent" | "Always" | "Never";
   backends: AppBackends;
-  django: { allowedHosts: string[]; csrfTrustedOrigins: string[]; https: boolean; debug?: boolean };
-  web: { replicas: number; sizes: Sizes; serviceType: ServiceType };
+  django: DjangoSettings;
+  web: { replicas: number; sizes: Sizes; service: ServiceExposure };
   worker: { replicas: number; sizes: Sizes; shutdownSeconds: number; taskTimeLimitSeconds: number };
-  flower: { user: string; serviceType: ServiceType };
+  flower: { user: string; service: ServiceExposure };
 }
 
-const APP_NAME = "django";
+export const APP_NAME = "django";
+export const APP_SERVICE_ACCOUNT = "django";
+export const COLLECTSTATIC_SERVICE_ACCOUNT = "django-collectstatic";
 // Small fixed sizes for the roles that do little work; web and worker come from config.
-export const FIXED_SIZES: Record<"migrate" | "beat" | "flower", Sizes> = {
-  migrate: { cpuRequest: "100m", cpuLimit: "1", memory: "256Mi" },
+export const FIXED_SIZES: Record<"job" | "beat" | "flower", Sizes> = {
+  job: { cpuRequest: "100m", cpuLimit: "1", memory: "256Mi" },
   beat: { cpuRequest: "20m", cpuLimit: "250m", memory: "192Mi" },
   flower: { cpuRequest: "50m", cpuLimit: "500m", memory: "256Mi" },
 };
 const WEB_GRACE_SECONDS = 35; // gunicorn's graceful_timeout (25 s) plus margin
-const REDIS_CA_MOUNT = "/etc/redis-tls";
+
+type Component = "web" | "worker" | "beat" | "flower";
 
 export class DjangoApp extends pulumi.ComponentResource {
   readonly migrationJob: k8s.batch.v1.Job;
+  readonly collectstaticJob?: k8s.batch.v1.Job;
   readonly webService: k8s.core.v1.Service;
   readonly flowerService: k8s.core.v1.Service;
   readonly flowerPassword: pulumi.Output<string>;
-  readonly deployments: Record<"web" | "worker" | "beat" | "flower", k8s.apps.v1.Deployment>;
+  readonly deployments: Record<Component, k8s.apps.v1.Deployment>;
 
   constructor(name: string, args: DjangoAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("django-k8s:k8s:DjangoApp", name, {}, opts);
     const parent = { parent: this };
-    const namespace = args.namespace;
-    // Objects addressed by name (Deployments, Services, the ServiceAccount) get a fixed one;
+    const { namespace, backends } = args;
+    // Objects addressed by name (Deployments, Services, ServiceAccounts) get a fixed one;
     // settings are auto-named, so a change creates a new object and rolls the pods onto it.
     const meta = (resourceName: pulumi.Input<string> | undefined, component: string) => ({
       ...(resourceName === undefined ? {} : { name: resourceName }),
@@ -84,7 +95,6 @@ export class DjangoApp extends pulumi.ComponentResource {
       parent,
     );
     this.flowerPassword = flowerPassword.result;
-
     const secret = new k8s.core.v1.Secret(
       `${name}-secrets`,
       {
@@ -92,7 +102,7 @@ export class DjangoApp extends pulumi.ComponentResource {
         type: "Opaque",
         stringData: {
           [ENV.secretKey]: secretKey.result,
-          [ENV.redisUrl]: pulumi.secret(args.backends.redisUrl),
+          [ENV.redisUrl]: pulumi.secret(backends.redisUrl),
           [ENV.flowerBasicAuth]: pulumi.interpolate`${args.flower.user}:${flowerPassword.result}`,
         },
       },
@@ -100,39 +110,35 @@ export class DjangoApp extends pulumi.ComponentResource {
     );
     const settings = new k8s.core.v1.ConfigMap(
       `${name}-settings`,
-      { metadata: meta(undefined, "settings"), data: settingsData(args) },
+      { metadata: meta(undefined, "settings"), data: settingsData(backends, args.django, args.worker) },
       parent,
     );
-    const redisCa = args.backends.redisCaCert
+    const redisCa = backends.redisTls
       ? new k8s.core.v1.ConfigMap(
           `${name}-redis-ca`,
-          { metadata: meta(undefined, "settings"), data: { "ca.pem": args.backends.redisCaCert } },
+          { metadata: meta(undefined, "settings"), data: { "ca.pem": backends.redisTls.caCert } },
           parent,
         )
       : undefined;
-    const serviceAccount = new k8s.core.v1.ServiceAccount(
-      `${name}-sa`,
-      {
-        metadata: {
-          ...meta(APP_NAME, "identity"),
-          annotations: args.backends.podExtras?.serviceAccountAnnotations,
-        },
-        automountServiceAccountToken: false,
-      },
-      parent,
-    );
+    const serviceAccount = (resourceName: string, annotations?: Record<string, pulumi.Input<string>>) =>
+      new k8s.core.v1.ServiceAccount(
+        `${name}-${resourceName}`,
+        { metadata: { ...meta(resourceName, "identity"), annotations }, automountServiceAccountToken: false },
+        parent,
+      );
+    const appIdentity = serviceAccount(APP_SERVICE_ACCOUNT, backends.podExtras?.serviceAccountAnnotations);
 
-    const pod = (role: string, extra: Partial<AppPodInput> & Pick<AppPodInput, "command" | "sizes">) =>
+    const pod = (extra: Partial<AppPodInput> & Pick<AppPodInput, "command" | "sizes">) =>
       appPodSpec({
         image: args.image,
         imagePullPolicy: args.imagePullPolicy,
-        serviceAccountName: serviceAccount.metadata.name,
+        serviceAccountName: appIdentity.metadata.name,
         envFrom: [
           { configMapRef: { name: settings.metadata.name } },
           { secretRef: { name: secret.metadata.name } },
-          { secretRef: { name: args.backends.database.credentialsSecretName } },
+          { secretRef: { name: backends.database.credentialsSecretName } },
         ],
-        sidecars: role === "flower" ? undefined : args.backends.podExtras?.sidecars,
+        sidecars: backends.podExtras?.sidecars,
         extraVolumes: redisCa
           ? [{ name: "redis-ca", configMap: { name: redisCa.metadata.name } }]
           : undefined,
@@ -146,34 +152,53 @@ export class DjangoApp extends pulumi.ComponentResource {
       spec,
     });
 
-    // Named after the image and command: see migrationJobName. replaceUnready makes the next
+    // Named after the image and command (runOnceJobName); replaceUnready makes the next
     // `pulumi up` replace a Job that failed instead of keeping it.
-    this.migrationJob = new k8s.batch.v1.Job(
-      `${name}-migrate`,
-      {
-        metadata: {
-          ...meta(
-            pulumi.output(args.image).apply((image) => migrationJobName(image, [...COMMANDS.migrate])),
-            "migrate",
-          ),
-          annotations: { "pulumi.com/replaceUnready": "true" },
+    const runOnceJob = (prefix: string, command: readonly string[], spec: k8s.types.input.core.v1.PodSpec) =>
+      new k8s.batch.v1.Job(
+        `${name}-${prefix}`,
+        {
+          metadata: {
+            ...meta(
+              pulumi.output(args.image).apply((image) => runOnceJobName(prefix, image, command)),
+              prefix,
+            ),
+            annotations: { "pulumi.com/replaceUnready": "true" },
+          },
+          spec: { backoffLimit: 2, activeDeadlineSeconds: 900, template: template(prefix, spec) },
         },
-        spec: {
-          backoffLimit: 2,
-          activeDeadlineSeconds: 900,
-          template: template(
-            "migrate",
-            pod("migrate", { command: COMMANDS.migrate, sizes: FIXED_SIZES.migrate, restartPolicy: "Never" }),
-          ),
-        },
-      },
-      parent,
+        parent,
+      );
+    this.migrationJob = runOnceJob(
+      "migrate",
+      COMMANDS.migrate,
+      pod({ command: COMMANDS.migrate, sizes: FIXED_SIZES.job, restartPolicy: "Never" }),
     );
-    // Web, worker and beat run new code against the new schema only.
-    const afterMigrations = { parent: this, dependsOn: [this.migrationJob] };
+    if (backends.staticFiles.kind === "bucket") {
+      const uploader = serviceAccount(
+        COLLECTSTATIC_SERVICE_ACCOUNT,
+        backends.staticFiles.uploaderServiceAccountAnnotations,
+      );
+      this.collectstaticJob = runOnceJob(
+        "collectstatic",
+        COMMANDS.collectstatic,
+        pod({
+          command: COMMANDS.collectstatic,
+          sizes: FIXED_SIZES.job,
+          restartPolicy: "Never",
+          serviceAccountName: uploader.metadata.name,
+          sidecars: undefined, // it writes to the bucket, never to the database
+        }),
+      );
+    }
+    // New code meets the new schema (and, for web, its static files) only.
+    const afterJobs = (jobs: (k8s.batch.v1.Job | undefined)[]) => ({
+      parent: this,
+      dependsOn: jobs.filter((job): job is k8s.batch.v1.Job => job !== undefined),
+    });
 
     const deployment = (
-      component: "web" | "worker" | "beat" | "flower",
+      component: Component,
       replicas: number,
       spec: k8s.types.input.core.v1.PodSpec,
       options: pulumi.CustomResourceOptions,
@@ -199,7 +224,7 @@ export class DjangoApp extends pulumi.ComponentResource {
     const web = deployment(
       "web",
       args.web.replicas,
-      pod("web", {
+      pod({
         command: COMMANDS.web,
         sizes: args.web.sizes,
         env: [{ name: ENV.webConcurrency, value: String(wholeCpus(args.web.sizes.cpuLimit) + 1) }],
@@ -213,13 +238,13 @@ export class DjangoApp extends pulumi.ComponentResource {
         readinessProbe: httpProbe(READINESS_PATH, "http", { periodSeconds: 5, failureThreshold: 2 }),
         terminationGracePeriodSeconds: WEB_GRACE_SECONDS,
       }),
-      afterMigrations,
+      afterJobs([this.migrationJob, this.collectstaticJob]),
       { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
     );
     const worker = deployment(
       "worker",
       args.worker.replicas,
-      pod("worker", {
+      pod({
         command: COMMANDS.worker,
         sizes: args.worker.sizes,
         env: [
@@ -235,14 +260,14 @@ export class DjangoApp extends pulumi.ComponentResource {
         livenessProbe: execProbe(heartbeatCheck(WORKER_HEARTBEAT_FILE, 60), { periodSeconds: 30 }),
         terminationGracePeriodSeconds: args.worker.shutdownSeconds + 15,
       }),
-      afterMigrations,
+      afterJobs([this.migrationJob]),
     );
     // Exactly one beat, ever: two would send every periodic task twice, so the old pod is
     // gone before the new one starts.
     const beat = deployment(
       "beat",
       1,
-      pod("beat", {
+      pod({
         command: COMMANDS.beat,
         sizes: FIXED_SIZES.beat,
         startupProbe: execProbe(heartbeatCheck(BEAT_HEARTBEAT_FILE, 120), {
@@ -251,15 +276,16 @@ export class DjangoApp extends pulumi.ComponentResource {
         }),
         livenessProbe: execProbe(heartbeatCheck(BEAT_HEARTBEAT_FILE, 120), { periodSeconds: 30 }),
       }),
-      afterMigrations,
+      afterJobs([this.migrationJob]),
       { type: "Recreate" },
     );
     const flower = deployment(
       "flower",
       1,
-      pod("flower", {
+      pod({
         command: COMMANDS.flower,
         sizes: FIXED_SIZES.flower,
+        sidecars: undefined, // Flower talks to Redis only
         ports: [{ name: "http", containerPort: FLOWER_PORT }],
         livenessProbe: httpProbe(FLOWER_HEALTH_PATH, "http", { periodSeconds: 15 }),
         readinessProbe: httpProbe(FLOWER_HEALTH_PATH, "http", { periodSeconds: 10 }),
@@ -268,23 +294,26 @@ export class DjangoApp extends pulumi.ComponentResource {
     );
     this.deployments = { web, worker, beat, flower };
 
-    const service = (component: "web" | "flower", type: ServiceType, port: number, targetPort: number) =>
-      new k8s.core.v1.Service(
-        `${name}-${component}-svc`,
-        serviceArgs({
-          name: component,
-          namespace,
-          app: APP_NAME,
-          component,
-          port,
-          targetPort,
-          portName: "http",
-          type,
-        }),
-        parent,
-      );
-    this.webService = service("web", args.web.serviceType, 80, WEB_PORT);
-    this.flowerService = service("flower", args.flower.serviceType, FLOWER_PORT, FLOWER_PORT);
+    const service = (
+      component: "web" | "flower",
+      exposure: ServiceExposure,
+      port: number,
+      targetPort: number,
+    ) => {
+      const shape: ServiceShape = {
+        name: component,
+        namespace,
+        app: APP_NAME,
+        component,
+        port,
+        targetPort,
+        portName: "http",
+        ...exposure,
+      };
+      return new k8s.core.v1.Service(`${name}-${component}-svc`, serviceArgs(shape), parent);
+    };
+    this.webService = service("web", args.web.service, 80, WEB_PORT);
+    this.flowerService = service("flower", args.flower.service, FLOWER_PORT, FLOWER_PORT);
 
     this.registerOutputs({
       migrationJob: this.migrationJob.metadata.name,
@@ -292,26 +321,4 @@ export class DjangoApp extends pulumi.ComponentResource {
       flowerService: this.flowerService.metadata.name,
     });
   }
-}
-
-/** The non-secret settings, by contract name. */
-export function settingsData(
-  args: Pick<DjangoAppArgs, "backends" | "django" | "worker">,
-): Record<string, pulumi.Input<string>> {
-  const data: Record<string, pulumi.Input<string>> = {
-    [ENV.debug]: String(args.django.debug ?? false),
-    [ENV.allowedHosts]: args.django.allowedHosts.join(","),
-    [ENV.csrfTrustedOrigins]: args.django.csrfTrustedOrigins.join(","),
-    [ENV.https]: String(args.django.https),
-    [ENV.postgresHost]: args.backends.database.host,
-    [ENV.postgresPort]: pulumi.output(args.backends.database.port).apply(String),
-    [ENV.celeryTaskTimeLimit]: String(args.worker.taskTimeLimitSeconds),
-    [ENV.celeryShutdownTimeout]: String(args.worker.shutdownSeconds),
-  };
-  if (args.backends.redisCaCert) data[ENV.redisCaCert] = `${REDIS_CA_MOUNT}/ca.pem`;
-  if (args.backends.staticFiles.kind === "bucket") {
-    data[ENV.staticBucket] = args.backends.staticFiles.bucket;
-    data[ENV.staticUrl] = args.backends.staticFiles.publicUrl;
-  }
-  return data;
 }

@@ -20,6 +20,7 @@ export const BEAT_HEARTBEAT_FILE = "/tmp/celery-beat-heartbeat";
 export const COMMANDS = {
   web: ["gunicorn", "config.wsgi:application"],
   migrate: ["python", "manage.py", "migrate", "--noinput"],
+  collectstatic: ["python", "manage.py", "collectstatic", "--noinput"],
   worker: ["celery", "-A", "config", "worker", "--loglevel=INFO"],
   beat: ["celery", "-A", "config", "beat", "--loglevel=INFO"],
   flower: ["celery", "-A", "config", "flower", `--port=${FLOWER_PORT}`],
@@ -43,6 +44,7 @@ export const ENV = {
   postgresPassword: "POSTGRES_PASSWORD",
   redisUrl: "REDIS_URL",
   redisCaCert: "REDIS_CA_CERT",
+  redisTlsCheckHostname: "REDIS_TLS_CHECK_HOSTNAME",
   staticBucket: "STATIC_BUCKET",
   staticUrl: "STATIC_URL",
   flowerBasicAuth: "FLOWER_BASIC_AUTH",

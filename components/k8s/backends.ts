@@ -18,11 +18,21 @@ export interface AppBackends {
   };
   /** redis:// or rediss:// with the password in it; a Pulumi secret. */
   redisUrl: pulumi.Input<string>;
-  /** PEM of the CA that signed the Redis server certificate, when the URL is rediss://. */
-  redisCaCert?: pulumi.Input<string>;
+  /** For a rediss:// URL: the CA that signed the server certificate, mounted as a file. */
+  redisTls?: {
+    caCert: pulumi.Input<string>;
+    /** false when the server certificate does not name the address (the CA is still checked). */
+    checkHostname: boolean;
+  };
   staticFiles:
     | { kind: "app" }
-    | { kind: "bucket"; bucket: pulumi.Input<string>; publicUrl: pulumi.Input<string> };
+    | {
+        kind: "bucket";
+        bucket: pulumi.Input<string>;
+        publicUrl: pulumi.Input<string>;
+        /** On the collectstatic Job's ServiceAccount: the identity allowed to write the bucket. */
+        uploaderServiceAccountAnnotations: Record<string, pulumi.Input<string>>;
+      };
   podExtras?: {
     /** Native sidecars (init containers with restartPolicy Always), e.g. the Cloud SQL Auth Proxy. */
     sidecars?: k8s.types.input.core.v1.Container[];

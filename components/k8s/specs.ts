@@ -121,12 +121,13 @@ export function hardenedContainer(container: Container): Container {
 }
 
 /**
- * The migration Job's name: a hash of the image and the command. A new image (or command)
- * gets a new Job, which runs; an unchanged one keeps the finished Job, which does not.
+ * The name of a Job that runs once per image (migrate, collectstatic): a hash of the image
+ * and the command. A new image (or command) gets a new Job, which runs; an unchanged one
+ * keeps the finished Job, which does not run again.
  */
-export function migrationJobName(image: string, command: string[]): string {
+export function runOnceJobName(prefix: string, image: string, command: readonly string[]): string {
   const digest = createHash("sha256").update(image).update("\0").update(command.join("\0")).digest("hex");
-  return `migrate-${digest.slice(0, 12)}`;
+  return `${prefix}-${digest.slice(0, 12)}`;
 }
 
 export interface ServiceShape {
@@ -139,6 +140,9 @@ export interface ServiceShape {
   targetPort: number | string;
   portName: string;
   type?: "ClusterIP" | "NodePort" | "LoadBalancer";
+  annotations?: Record<string, pulumi.Input<string>>;
+  /** For a LoadBalancer: the only client CIDRs it admits. */
+  sourceRanges?: string[];
 }
 
 /** A Service selecting one workload's pods by its selector labels, on one named port. */

@@ -1,0 +1,129 @@
+/**
+ * Static files on Cloud CDN: a bucket that holds nothing but the collected static files
+ * (uniform bucket-level access, versioning, public read of its objects) behind a backend
+ * bucket with CDN, a URL map, a target proxy and a global forwarding rule on a reserved IP;
+ * HTTPS with a Google-managed certificate when a host name is set, HTTP otherwise.
+ * The uploader (the collectstatic Job) gets object admin on this bucket only.
+ */
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface StaticSiteCdnArgs {
+  project: string;
+  location: string;
+  domain?: string;
+  deletionProtection: boolean;
+  /** Who uploads (the collectstatic Job's Google service account), as an IAM member. */
+  uploader: pulumi.Input<string>;
+  dependsOn: pulumi.Resource[];
+}
+
+/** Where collectstatic puts files inside the bucket (config/storage.py's location). */
+export const STATIC_PREFIX = "static";
+
+export class StaticSiteCdn extends pulumi.ComponentResource {
+  readonly bucket: gcp.storage.Bucket;
+  readonly address: gcp.compute.GlobalAddress;
+  /** STATIC_URL: the CDN's URL of the static prefix, ending with a slash. */
+  readonly publicUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: StaticSiteCdnArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("django-k8s:gcp:StaticSiteCdn", name, {}, opts);
+    const parent = { parent: this, dependsOn: args.dependsOn };
+    const { project } = args;
+
+    this.bucket = new gcp.storage.Bucket(
+      `${name}-bucket`,
+      {
+        project,
+        location: args.location,
+        uniformBucketLevelAccess: true,
+        versioning: { enabled: true },
+        // Old versions of replaced files go after 30 days; the current ones stay.
+        lifecycleRules: [
+          { action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: 30, withState: "ARCHIVED" } },
+        ],
+        forceDestroy: !args.deletionProtection,
+        labels: { "managed-by": "pulumi", app: "django-k8s" },
+      },
+      parent,
+    );
+    // The bucket holds only collected static files, so public read is public read of those.
+    new gcp.storage.BucketIAMMember(
+      `${name}-public-read`,
+      { bucket: this.bucket.name, role: "roles/storage.objectViewer", member: "allUsers" },
+      parent,
+    );
+    const uploaderGrant = new gcp.storage.BucketIAMMember(
+      `${name}-uploader`,
+      { bucket: this.bucket.name, role: "roles/storage.objectAdmin", member: args.uploader },
+      parent,
+    );
+
+    const backend = new gcp.compute.BackendBucket(
+      `${name}-backend`,
+      {
+        project,
+        bucketName: this.bucket.name,
+        enableCdn: true,
+        compressionMode: "AUTOMATIC",
+        // Hashed file names carry Cache-Control: immutable; the CDN honours the origin's headers.
+        cdnPolicy: { cacheMode: "USE_ORIGIN_HEADERS", serveWhileStale: 86400, negativeCaching: true },
+      },
+      parent,
+    );
+    const urlMap = new gcp.compute.URLMap(
+      `${name}-urlmap`,
+      { project, defaultService: backend.selfLink },
+      parent,
+    );
+    this.address = new gcp.compute.GlobalAddress(`${name}-ip`, { project }, parent);
+
+    let target: pulumi.Input<string>;
+    let port: string;
+    if (args.domain) {
+      const certificate = new gcp.compute.ManagedSslCertificate(
+        `${name}-cert`,
+        { project, managed: { domains: [args.domain] } },
+        parent,
+      );
+      const policy = new gcp.compute.SSLPolicy(
+        `${name}-tls`,
+        { project, profile: "MODERN", minTlsVersion: "TLS_1_2" },
+        parent,
+      );
+      target = new gcp.compute.TargetHttpsProxy(
+        `${name}-https`,
+        {
+          project,
+          urlMap: urlMap.selfLink,
+          sslCertificates: [certificate.selfLink],
+          sslPolicy: policy.selfLink,
+        },
+        parent,
+      ).selfLink;
+      port = "443";
+    } else {
+      target = new gcp.compute.TargetHttpProxy(`${name}-http`, { project, urlMap: urlMap.selfLink }, parent)
+        .selfLink;
+      port = "80";
+    }
+    new gcp.compute.GlobalForwardingRule(
+      `${name}-rule`,
+      {
+        project,
+        target,
+        ipAddress: this.address.address,
+        portRange: port,
+        loadBalancingScheme: "EXTERNAL_MANAGED",
+      },
+      parent,
+    );
+    const url = args.domain
+      ? pulumi.output(`https://${args.domain}/${STATIC_PREFIX}/`)
+      : pulumi.interpolate`http://${this.address.address}/${STATIC_PREFIX}/`;
+    // Resolves once the uploader may write, so the collectstatic Job configured with it waits.
+    this.publicUrl = pulumi.all([url, uploaderGrant.id]).apply(([value]) => value);
+    this.registerOutputs({ bucket: this.bucket.name, publicUrl: this.publicUrl });
+  }
+}

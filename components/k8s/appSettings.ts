@@ -1,0 +1,40 @@
+/** The app's non-secret settings (the ConfigMap), by contract name. Pure. */
+import * as pulumi from "@pulumi/pulumi";
+import { ENV } from "./appContract";
+import type { AppBackends } from "./backends";
+
+export const REDIS_CA_MOUNT = "/etc/redis-tls";
+
+export interface DjangoSettings {
+  allowedHosts: pulumi.Input<string>[];
+  csrfTrustedOrigins: pulumi.Input<string>[];
+  https: boolean;
+  debug?: boolean;
+}
+
+export function settingsData(
+  backends: AppBackends,
+  django: DjangoSettings,
+  worker: { taskTimeLimitSeconds: number; shutdownSeconds: number },
+): Record<string, pulumi.Input<string>> {
+  const joined = (items: pulumi.Input<string>[]) => pulumi.all(items).apply((values) => values.join(","));
+  const data: Record<string, pulumi.Input<string>> = {
+    [ENV.debug]: String(django.debug ?? false),
+    [ENV.allowedHosts]: joined(django.allowedHosts),
+    [ENV.csrfTrustedOrigins]: joined(django.csrfTrustedOrigins),
+    [ENV.https]: String(django.https),
+    [ENV.postgresHost]: backends.database.host,
+    [ENV.postgresPort]: pulumi.output(backends.database.port).apply(String),
+    [ENV.celeryTaskTimeLimit]: String(worker.taskTimeLimitSeconds),
+    [ENV.celeryShutdownTimeout]: String(worker.shutdownSeconds),
+  };
+  if (backends.redisTls) {
+    data[ENV.redisCaCert] = `${REDIS_CA_MOUNT}/ca.pem`;
+    data[ENV.redisTlsCheckHostname] = String(backends.redisTls.checkHostname);
+  }
+  if (backends.staticFiles.kind === "bucket") {
+    data[ENV.staticBucket] = backends.staticFiles.bucket;
+    data[ENV.staticUrl] = backends.staticFiles.publicUrl;
+  }
+  return data;
+}
