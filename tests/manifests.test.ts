@@ -28,7 +28,7 @@ beforeAll(async () => {
 
 // GKE's own custom resources: not in the Kubernetes schema; their shape is asserted in gcp.test.ts.
 const GKE_CUSTOM_GROUPS = ["cloud.google.com/", "networking.gke.io/"];
-const isGkeCustomResource = (object: { apiVersion: string }) =>
+const isGkeCustomResource = (object: Record<string, any>) =>
   GKE_CUSTOM_GROUPS.some((group) => object.apiVersion.startsWith(group));
 
 async function modelFor(apiVersion: string, kind: string) {
