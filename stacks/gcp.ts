@@ -154,7 +154,14 @@ export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
   );
   const ingress = new WebIngress(
     "web",
-    { project, namespace: ns, serviceName: "web", servicePort: 80, domain: g.domain },
+    {
+      project,
+      namespace: ns,
+      serviceName: "web",
+      servicePort: 80,
+      domain: g.domain,
+      dependsOn: apis.need("compute"),
+    },
     inCluster,
   );
 

@@ -16,6 +16,8 @@ export interface WebIngressArgs {
   serviceName: string;
   servicePort: number;
   domain?: string;
+  /** The compute API, for the global address. */
+  dependsOn: pulumi.Resource[];
 }
 
 const BACKEND_CONFIG = "web";
@@ -38,7 +40,11 @@ export class WebIngress extends pulumi.ComponentResource {
     const parent = { parent: this };
     const { namespace, domain } = args;
     const labels = standardLabels("django", "web");
-    this.address = new gcp.compute.GlobalAddress(`${name}-ip`, { project: args.project }, parent);
+    this.address = new gcp.compute.GlobalAddress(
+      `${name}-ip`,
+      { project: args.project },
+      { parent: this, dependsOn: args.dependsOn },
+    );
 
     const backendConfig = new k8s.apiextensions.CustomResource(
       `${name}-backendconfig`,
@@ -83,7 +89,7 @@ export class WebIngress extends pulumi.ComponentResource {
       const policy = new gcp.compute.SSLPolicy(
         `${name}-tls`,
         { project: args.project, profile: "MODERN", minTlsVersion: "TLS_1_2" },
-        parent,
+        { parent: this, dependsOn: args.dependsOn },
       );
       const frontend = new k8s.apiextensions.CustomResource(
         `${name}-frontendconfig`,

@@ -152,9 +152,11 @@ export function serviceArgs(shape: ServiceShape): ServiceArgs {
       name: shape.name,
       namespace: shape.namespace,
       labels: standardLabels(shape.app, shape.component),
+      ...(shape.annotations ? { annotations: shape.annotations } : {}),
     },
     spec: {
       ...(shape.type ? { type: shape.type } : {}),
+      ...(shape.sourceRanges?.length ? { loadBalancerSourceRanges: shape.sourceRanges } : {}),
       selector: selectorLabels(shape.app, shape.component),
       ports: [{ name: shape.portName, port: shape.port, targetPort: shape.targetPort }],
     },
