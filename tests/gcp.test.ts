@@ -24,7 +24,7 @@ const one = (run: ProgramRun, type: string, name?: string): RecordedResource => 
 };
 const inputs = (run: ProgramRun, type: string, name?: string) =>
   one(run, type, name).inputs as Record<string, any>;
-const waitsFor = (run: ProgramRun, dependent: RecordedResource, dependency: RecordedResource) =>
+const waitsFor = (dependent: RecordedResource, dependency: RecordedResource) =>
   expect(dependent.dependencies, `${dependent.name} waits for ${dependency.name}`).toContain(dependency.urn);
 
 const T = {
@@ -54,12 +54,12 @@ describe.each(["dev", "prod"] as const)("%s stack", (stack) => {
     const services = all(run(), T.api).map((r) => r.inputs.service);
     expect(services.sort()).toEqual(Object.values(APIS).sort());
     const api = (key: string) => one(run(), T.api, `apis-${key}`);
-    waitsFor(run(), one(run(), T.cluster), api("container"));
-    waitsFor(run(), one(run(), T.sql), api("sqladmin"));
-    waitsFor(run(), one(run(), T.redis), api("redis"));
-    waitsFor(run(), one(run(), T.repo), api("artifactregistry"));
-    waitsFor(run(), one(run(), T.network), api("compute"));
-    waitsFor(run(), one(run(), T.psa), api("servicenetworking"));
+    waitsFor(one(run(), T.cluster), api("container"));
+    waitsFor(one(run(), T.sql), api("sqladmin"));
+    waitsFor(one(run(), T.redis), api("redis"));
+    waitsFor(one(run(), T.repo), api("artifactregistry"));
+    waitsFor(one(run(), T.network), api("compute"));
+    waitsFor(one(run(), T.psa), api("servicenetworking"));
   });
 
   it("2. builds a custom VPC with secondary ranges, Private Google Access, NAT and private service access", () => {
@@ -139,7 +139,7 @@ describe.each(["dev", "prod"] as const)("%s stack", (stack) => {
       expect(flags[flag]).toBe("on");
     expect(all(run(), "gcp:sql/database:Database")).toHaveLength(1);
     expect(inputs(run(), "gcp:sql/user:User").password).toBe("[secret]");
-    waitsFor(run(), one(run(), T.sql), one(run(), T.psa));
+    waitsFor(one(run(), T.sql), one(run(), T.psa));
   });
 
   it("4. reaches Cloud SQL only through the Auth Proxy native sidecar, authorized by Workload Identity", () => {
@@ -192,7 +192,7 @@ describe.each(["dev", "prod"] as const)("%s stack", (stack) => {
       redisVersion: "REDIS_7_2",
     });
     expect(redis.maintenancePolicy.weeklyMaintenanceWindows).toHaveLength(1);
-    waitsFor(run(), one(run(), T.redis), one(run(), T.psa));
+    waitsFor(one(run(), T.redis), one(run(), T.psa));
     const web = manifest(run(), "Deployment", "web").spec.template.spec;
     const settings = manifest(run(), "ConfigMap", web.containers[0].envFrom[0].configMapRef.name).data;
     expect(settings[ENV.redisCaCert]).toBe("/etc/redis-tls/ca.pem");
@@ -248,8 +248,8 @@ describe.each(["dev", "prod"] as const)("%s stack", (stack) => {
     const settings = manifest(run(), "ConfigMap", pod.containers[0].envFrom[0].configMapRef.name).data;
     expect(settings[ENV.staticUrl]).toBe(run().outputs.staticUrl?.value);
     expect(settings[ENV.staticBucket]).toBe(run().outputs.bucketName?.value);
-    waitsFor(run(), one(run(), T.deployment, "django-web"), one(run(), T.job, "django-collectstatic"));
-    waitsFor(run(), one(run(), T.deployment, "django-web"), one(run(), T.job, "django-migrate"));
+    waitsFor(one(run(), T.deployment, "django-web"), one(run(), T.job, "django-collectstatic"));
+    waitsFor(one(run(), T.deployment, "django-web"), one(run(), T.job, "django-migrate"));
   });
 
   it("7. builds and pushes the image to Artifact Registry and deploys it by digest", () => {
