@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify as toYaml } from "yaml";
+import { describeEstimate, estimateDeployTime } from "./estimate";
 import { type ProgramRun, type RecordedResource, SECRET_MASK } from "./harness";
 
 export interface ResourceEntry {
@@ -105,6 +106,7 @@ export function summary(run: ProgramRun, outDir: string): string {
     `  ${[...kinds].map(([kind, n]) => `${n} ${kind}`).join(", ")}`,
     "outputs:",
     ...outputs,
+    describeEstimate(estimateDeployTime(run.resources)),
     `written to ${outDir}: resources.json, manifests/, graph.mmd`,
   ].join("\n");
 }

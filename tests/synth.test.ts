@@ -27,6 +27,7 @@ describe("npm run synth", () => {
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/stack minikube: \d+ resources, \d+ Kubernetes objects/);
     expect(result.stdout).toContain("flowerPassword     [secret]");
+    expect(result.stdout).toMatch(/estimated first pulumi up: [\d.]+ min \(longest chain\)/);
     const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8"));
     for (const entry of resources) {
       expect(Object.keys(entry).sort()).toEqual([

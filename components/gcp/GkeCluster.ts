@@ -111,7 +111,7 @@ export class GkeCluster extends pulumi.ComponentResource {
           metadata: { "disable-legacy-endpoints": "true" },
         },
       },
-      { ...parent, dependsOn: [...args.dependsOn, ...roleBindings] },
+      parent,
     );
 
     this.nodePool = new gcp.container.NodePool(
@@ -138,7 +138,8 @@ export class GkeCluster extends pulumi.ComponentResource {
           labels: { "django-k8s/pool": "app" },
         },
       },
-      { parent: this },
+      // Nodes log, report metrics and pull images with these roles from their first minute.
+      { parent: this, dependsOn: roleBindings },
     );
 
     this.kubeconfig = pulumi.secret(

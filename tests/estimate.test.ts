@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { CREATION_SECONDS, DEFAULT_SECONDS, estimateDeployTime } from "../synth/estimate";
+import type { RecordedResource } from "../synth/harness";
+import { synth } from "./helpers";
+
+const resource = (
+  name: string,
+  type: string,
+  dependencies: string[] = [],
+  parent = "",
+  custom = true,
+): RecordedResource => ({
+  urn: `urn:${name}`,
+  type,
+  name,
+  custom,
+  parent,
+  provider: "",
+  dependencies: dependencies.map((d) => `urn:${d}`),
+  inputs: {},
+  state: {},
+});
+
+describe("deploy-time estimate", () => {
+  it("is the longest chain, with independent resources in parallel", () => {
+    const sql = "gcp:sql/databaseInstance:DatabaseInstance";
+    const cluster = "gcp:container/cluster:Cluster";
+    const estimate = estimateDeployTime([
+      resource("cluster", cluster),
+      resource("db", sql),
+      resource("job", "kubernetes:batch/v1:Job", ["db"]),
+    ]);
+    const [c, d, j] = [cluster, sql, "kubernetes:batch/v1:Job"].map((t) => CREATION_SECONDS[t]!.seconds);
+    expect(estimate.criticalSeconds).toBe(Math.max(c!, d! + j!));
+    expect(estimate.serialSeconds).toBe(c! + d! + j!);
+    expect(estimate.chain.map((r) => r.name)).toEqual(d! + j! > c! ? ["db", "job"] : ["cluster"]);
+  });
+
+  it("waits for every resource inside a component it depends on", () => {
+    const estimate = estimateDeployTime([
+      resource("comp", "django-k8s:gcp:Thing", [], "", false),
+      resource("inner", "gcp:redis/instance:Instance", [], "urn:comp"),
+      resource("after", "kubernetes:apps/v1:Deployment", ["comp"]),
+    ]);
+    expect(estimate.chain.map((r) => r.name)).toEqual(["inner", "after"]);
+  });
+
+  it("gives every typical time a public source", () => {
+    for (const [type, typical] of Object.entries(CREATION_SECONDS)) {
+      expect(typical.source, type).toMatch(/^https:\/\//);
+      expect(typical.seconds).toBeGreaterThan(DEFAULT_SECONDS);
+    }
+  });
+
+  it("for dev runs through the cluster, well below creating things one by one", async () => {
+    const run = await synth("dev");
+    const estimate = estimateDeployTime(run.resources);
+    expect(estimate.chain.map((r) => r.type)).toContain("gcp:container/cluster:Cluster");
+    expect(estimate.criticalSeconds).toBeLessThan(estimate.serialSeconds / 2);
+    expect(estimate.criticalSeconds).toBeLessThan(20 * 60);
+  });
+});
