@@ -21,7 +21,7 @@ apt_install() {
 
 if ! port_open "$PGHOST_CHECK" "$PGPORT_CHECK"; then
   command -v pg_ctlcluster >/dev/null || apt_install postgresql
-  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  version=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf "%f\n" | sort -V | tail -n 1)
   pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
   for _ in $(seq 1 30); do port_open "$PGHOST_CHECK" "$PGPORT_CHECK" && break; sleep 1; done
 fi

@@ -20,6 +20,14 @@ step "PostgreSQL and Redis"
 bash scripts/ensure-services.sh
 
 step "lint and type-check"
+if ! command -v shellcheck >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
+  else
+    echo "shellcheck is missing: apt-get install shellcheck" >&2; exit 1
+  fi
+fi
+shellcheck -x scripts/*.sh scripts/lib/*.sh .ci/run
 npx --no-install biome check .
 npx --no-install tsc --noEmit
 (cd app && ../.venv/bin/ruff check . && ../.venv/bin/ruff format --check .)

@@ -55,6 +55,8 @@ interface CommonConfig {
 
 export interface MinikubeConfig {
   kubeContext: string;
+  /** Hot reload from the host's app/, mounted on the node at sourcePath; undefined when off. */
+  dev?: { sourcePath: string };
   postgres: {
     storage: PostgresStorage;
     size: string;
@@ -212,6 +214,8 @@ const KEYS = {
   postgresStorageClass: optional(DNS_LABEL, "a StorageClass name"),
   postgresImage: matching(IMAGE_REF, "an image reference"),
   redisImage: matching(IMAGE_REF, "an image reference"),
+  devMode: boolean(),
+  devSourcePath: matching(/^\/[\w./-]*$/, "an absolute directory path on the minikube node"),
   gcpProject: optional(
     /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/,
     "a Google Cloud project ID (6-30 lower-case letters, digits, '-')",
@@ -317,6 +321,7 @@ export function loadConfig(
     platform: "minikube",
     minikube: {
       kubeContext: v.kubeContext,
+      dev: v.devMode ? { sourcePath: v.devSourcePath } : undefined,
       postgres: {
         storage: v.postgresStorage,
         size: v.postgresStorageSize,
@@ -368,6 +373,11 @@ function gcpConfig(v: Values): GcpConfig {
 function gcpRules(v: Partial<Values>, stack: string): string[] {
   const problems: string[] = [];
   const key = (name: string) => `${PROJECT}:${name}`;
+  if (v.devMode) {
+    problems.push(
+      `${key("devMode")}: got true on the gcp platform; devMode (hot reload from a host mount) is for minikube only`,
+    );
+  }
   if (!v.gcpProject)
     problems.push(`${key("gcpProject")}: is empty; the gcp platform needs the Google Cloud project ID`);
   if (v.masterAuthorizedNetworks?.length === 0) {

@@ -4,8 +4,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { contextHash } from "../components/image/contextHash";
 import { LocalAppImage } from "../components/image/LocalAppImage";
 import type { AppBackends } from "../components/k8s/backends";
+import { DevSource } from "../components/k8s/DevSource";
 import { DjangoApp } from "../components/k8s/DjangoApp";
 import { InClusterPostgres } from "../components/k8s/InClusterPostgres";
 import { InClusterRedis } from "../components/k8s/InClusterRedis";
@@ -44,6 +46,11 @@ export function minikubeStack(config: Extract<StackConfig, { platform: "minikube
     : new LocalAppImage("app-image", { contextDir: APP_CONTEXT_DIR, repository: LOCAL_IMAGE_REPOSITORY });
   const image = config.image ?? built!.ref;
 
+  // Dev mode: the code comes from the host's working copy, mounted by `minikube mount`.
+  const devSource = local.dev
+    ? new DevSource("dev-source", { namespace: ns, nodePath: local.dev.sourcePath }, components)
+    : undefined;
+
   const backends: AppBackends = {
     database: {
       host: postgres.host,
@@ -62,6 +69,13 @@ export function minikubeStack(config: Extract<StackConfig, { platform: "minikube
       imagePullPolicy: built ? "Never" : "IfNotPresent",
       backends,
       ...workloadArgs(config),
+      django: { ...workloadArgs(config).django, debug: Boolean(devSource) },
+      development: devSource
+        ? {
+            sourceClaimName: devSource.claim.metadata.name,
+            sourceRevision: contextHash(APP_CONTEXT_DIR).slice(0, 16),
+          }
+        : undefined,
       web: { ...workloadArgs(config).web, service: { type: "NodePort" } },
       flower: { user: config.flower.user, service: { type: "NodePort" } },
     },
@@ -80,5 +94,6 @@ export function minikubeStack(config: Extract<StackConfig, { platform: "minikube
     flowerPassword: pulumi.secret(app.flowerPassword),
     migrationJob: app.migrationJob.metadata.name,
     postgresClaim: postgres.claim.metadata.name,
+    devMode: Boolean(devSource),
   };
 }

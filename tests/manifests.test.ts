@@ -17,6 +17,11 @@ const VARIANTS: [string, Record<string, string>][] = [
   ...allStacks().map((stack): [string, Record<string, string>] => [stack, {}]),
   ["minikube", { "django-k8s:postgresStorage": "storageClass" }],
   ["minikube", { "django-k8s:image": "ghcr.io/acme/app:1.0.0" }],
+  ["minikube", { "django-k8s:devMode": "true" }],
+  [
+    "dev",
+    { "django-k8s:flowerExposure": "loadBalancer", "django-k8s:flowerSourceRanges": "198.51.100.0/24" },
+  ],
 ];
 const runs: [string, ProgramRun][] = [];
 

@@ -8,8 +8,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { wholeCpus } from "../../lib/quantity";
 import {
+  APP_DIR,
   BEAT_HEARTBEAT_FILE,
   COMMANDS,
+  DEV_COMMANDS,
   ENV,
   FLOWER_HEALTH_PATH,
   FLOWER_PORT,
@@ -49,6 +51,12 @@ export interface DjangoAppArgs {
   web: { replicas: number; sizes: Sizes; service: ServiceExposure };
   worker: { replicas: number; sizes: Sizes; shutdownSeconds: number; taskTimeLimitSeconds: number };
   flower: { user: string; service: ServiceExposure };
+  /**
+   * Dev mode: the code comes from a claim on the host's working copy, web runs Django's
+   * autoreloading server, the worker restarts on changes, DEBUG is on. `sourceRevision`
+   * (a hash of the working copy) names the run-once Jobs, so changed code migrates again.
+   */
+  development?: { sourceClaimName: pulumi.Input<string>; sourceRevision: string };
 }
 
 export const APP_NAME = "django";
@@ -128,6 +136,20 @@ export class DjangoApp extends pulumi.ComponentResource {
       );
     const appIdentity = serviceAccount(APP_SERVICE_ACCOUNT, backends.podExtras?.serviceAccountAnnotations);
 
+    const dev = args.development;
+    const volumes: k8s.types.input.core.v1.Volume[] = [];
+    const mounts: k8s.types.input.core.v1.VolumeMount[] = [];
+    if (redisCa) {
+      volumes.push({ name: "redis-ca", configMap: { name: redisCa.metadata.name } });
+      mounts.push({ name: "redis-ca", mountPath: REDIS_CA_MOUNT, readOnly: true });
+    }
+    if (dev) {
+      volumes.push({
+        name: "source",
+        persistentVolumeClaim: { claimName: dev.sourceClaimName, readOnly: true },
+      });
+      mounts.push({ name: "source", mountPath: APP_DIR, readOnly: true });
+    }
     const pod = (extra: Partial<AppPodInput> & Pick<AppPodInput, "command" | "sizes">) =>
       appPodSpec({
         image: args.image,
@@ -139,12 +161,8 @@ export class DjangoApp extends pulumi.ComponentResource {
           { secretRef: { name: backends.database.credentialsSecretName } },
         ],
         sidecars: backends.podExtras?.sidecars,
-        extraVolumes: redisCa
-          ? [{ name: "redis-ca", configMap: { name: redisCa.metadata.name } }]
-          : undefined,
-        extraVolumeMounts: redisCa
-          ? [{ name: "redis-ca", mountPath: REDIS_CA_MOUNT, readOnly: true }]
-          : undefined,
+        extraVolumes: volumes,
+        extraVolumeMounts: mounts,
         ...extra,
       });
     const template = (component: string, spec: k8s.types.input.core.v1.PodSpec) => ({
@@ -160,7 +178,11 @@ export class DjangoApp extends pulumi.ComponentResource {
         {
           metadata: {
             ...meta(
-              pulumi.output(args.image).apply((image) => runOnceJobName(prefix, image, command)),
+              pulumi
+                .output(args.image)
+                .apply((image) =>
+                  runOnceJobName(prefix, dev ? `${image}+${dev.sourceRevision}` : image, command),
+                ),
               prefix,
             ),
             annotations: { "pulumi.com/replaceUnready": "true" },
@@ -225,7 +247,7 @@ export class DjangoApp extends pulumi.ComponentResource {
       "web",
       args.web.replicas,
       pod({
-        command: COMMANDS.web,
+        command: dev ? DEV_COMMANDS.web : COMMANDS.web,
         sizes: args.web.sizes,
         env: [{ name: ENV.webConcurrency, value: String(wholeCpus(args.web.sizes.cpuLimit) + 1) }],
         ports: [{ name: "http", containerPort: WEB_PORT }],
@@ -245,9 +267,11 @@ export class DjangoApp extends pulumi.ComponentResource {
       "worker",
       args.worker.replicas,
       pod({
-        command: COMMANDS.worker,
+        command: dev ? DEV_COMMANDS.worker : COMMANDS.worker,
         sizes: args.worker.sizes,
         env: [
+          // inotify events do not cross minikube's 9p mount: watch by polling.
+          ...(dev ? [{ name: "WATCHFILES_FORCE_POLLING", value: "true" }] : []),
           { name: ENV.celeryConcurrency, value: String(wholeCpus(args.worker.sizes.cpuLimit)) },
           // SIGTERM starts Celery's soft shutdown: running tasks get CELERY_SHUTDOWN_TIMEOUT
           // seconds, the rest go back to the queue, all inside the grace period.

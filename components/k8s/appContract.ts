@@ -26,6 +26,15 @@ export const COMMANDS = {
   flower: ["celery", "-A", "config", "flower", `--port=${FLOWER_PORT}`],
 } as const;
 
+/** Dev mode: Django's autoreloading server, and the worker restarted by watchfiles on a change. */
+export const DEV_COMMANDS = {
+  web: ["python", "manage.py", "runserver", `0.0.0.0:${WEB_PORT}`],
+  worker: ["watchfiles", "--filter", "python", COMMANDS.worker.join(" "), "/app"],
+} as const;
+
+/** Where the image keeps the code (its WORKDIR); dev mode mounts the working copy here. */
+export const APP_DIR = "/app";
+
 export function heartbeatCheck(file: string, maxAgeSeconds: number): string[] {
   return ["python", "/app/heartbeat.py", "check", file, String(maxAgeSeconds)];
 }
