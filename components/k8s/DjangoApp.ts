@@ -6,27 +6,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { wholeCpus } from "../../lib/quantity";
-import {
-  APP_DIR,
-  BEAT_HEARTBEAT_FILE,
-  COMMANDS,
-  DEV_COMMANDS,
-  ENV,
-  FLOWER_HEALTH_PATH,
-  FLOWER_PORT,
-  heartbeatCheck,
-  LIVENESS_PATH,
-  READINESS_PATH,
-  WEB_PORT,
-  WORKER_HEARTBEAT_FILE,
-} from "./appContract";
+import { APP_DIR, COMMANDS, ENV, FLOWER_PORT, WEB_PORT } from "./appContract";
 import { type AppPodInput, appPodSpec } from "./appPod";
+import { FIXED_SIZES, roleSpecs } from "./appRoles";
 import { type DjangoSettings, REDIS_CA_MOUNT, settingsData } from "./appSettings";
 import type { AppBackends } from "./backends";
 import {
-  execProbe,
-  httpProbe,
   runOnceJobName,
   type ServiceShape,
   type Sizes,
@@ -62,13 +47,6 @@ export interface DjangoAppArgs {
 export const APP_NAME = "django";
 export const APP_SERVICE_ACCOUNT = "django";
 export const COLLECTSTATIC_SERVICE_ACCOUNT = "django-collectstatic";
-// Small fixed sizes for the roles that do little work; web and worker come from config.
-export const FIXED_SIZES: Record<"job" | "beat" | "flower", Sizes> = {
-  job: { cpuRequest: "100m", cpuLimit: "1", memory: "256Mi" },
-  beat: { cpuRequest: "20m", cpuLimit: "250m", memory: "192Mi" },
-  flower: { cpuRequest: "50m", cpuLimit: "500m", memory: "256Mi" },
-};
-const WEB_GRACE_SECONDS = 35; // gunicorn's graceful_timeout (25 s) plus margin
 
 type Component = "web" | "worker" | "beat" | "flower";
 
@@ -243,79 +221,24 @@ export class DjangoApp extends pulumi.ComponentResource {
         options,
       );
 
+    const roles = roleSpecs({ web: args.web, worker: args.worker, development: dev });
     const web = deployment(
       "web",
       args.web.replicas,
-      pod({
-        command: dev ? DEV_COMMANDS.web : COMMANDS.web,
-        sizes: args.web.sizes,
-        env: [{ name: ENV.webConcurrency, value: String(wholeCpus(args.web.sizes.cpuLimit) + 1) }],
-        ports: [{ name: "http", containerPort: WEB_PORT }],
-        startupProbe: httpProbe(LIVENESS_PATH, "http", {
-          periodSeconds: 2,
-          failureThreshold: 30,
-          timeoutSeconds: 2,
-        }),
-        livenessProbe: httpProbe(LIVENESS_PATH, "http", { periodSeconds: 10, timeoutSeconds: 2 }),
-        readinessProbe: httpProbe(READINESS_PATH, "http", { periodSeconds: 5, failureThreshold: 2 }),
-        terminationGracePeriodSeconds: WEB_GRACE_SECONDS,
-      }),
+      pod(roles.web),
       afterJobs([this.migrationJob, this.collectstaticJob]),
       { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
     );
     const worker = deployment(
       "worker",
       args.worker.replicas,
-      pod({
-        command: dev ? DEV_COMMANDS.worker : COMMANDS.worker,
-        sizes: args.worker.sizes,
-        env: [
-          // inotify events do not cross minikube's 9p mount: watch by polling.
-          ...(dev ? [{ name: "WATCHFILES_FORCE_POLLING", value: "true" }] : []),
-          { name: ENV.celeryConcurrency, value: String(wholeCpus(args.worker.sizes.cpuLimit)) },
-          // SIGTERM starts Celery's soft shutdown: running tasks get CELERY_SHUTDOWN_TIMEOUT
-          // seconds, the rest go back to the queue, all inside the grace period.
-          { name: "REMAP_SIGTERM", value: "SIGQUIT" },
-        ],
-        startupProbe: execProbe(heartbeatCheck(WORKER_HEARTBEAT_FILE, 60), {
-          periodSeconds: 5,
-          failureThreshold: 24,
-        }),
-        livenessProbe: execProbe(heartbeatCheck(WORKER_HEARTBEAT_FILE, 60), { periodSeconds: 30 }),
-        terminationGracePeriodSeconds: args.worker.shutdownSeconds + 15,
-      }),
+      pod(roles.worker),
       afterJobs([this.migrationJob]),
     );
     // Exactly one beat, ever: two would send every periodic task twice, so the old pod is
     // gone before the new one starts.
-    const beat = deployment(
-      "beat",
-      1,
-      pod({
-        command: COMMANDS.beat,
-        sizes: FIXED_SIZES.beat,
-        startupProbe: execProbe(heartbeatCheck(BEAT_HEARTBEAT_FILE, 120), {
-          periodSeconds: 5,
-          failureThreshold: 24,
-        }),
-        livenessProbe: execProbe(heartbeatCheck(BEAT_HEARTBEAT_FILE, 120), { periodSeconds: 30 }),
-      }),
-      afterJobs([this.migrationJob]),
-      { type: "Recreate" },
-    );
-    const flower = deployment(
-      "flower",
-      1,
-      pod({
-        command: COMMANDS.flower,
-        sizes: FIXED_SIZES.flower,
-        sidecars: undefined, // Flower talks to Redis only
-        ports: [{ name: "http", containerPort: FLOWER_PORT }],
-        livenessProbe: httpProbe(FLOWER_HEALTH_PATH, "http", { periodSeconds: 15 }),
-        readinessProbe: httpProbe(FLOWER_HEALTH_PATH, "http", { periodSeconds: 10 }),
-      }),
-      parent,
-    );
+    const beat = deployment("beat", 1, pod(roles.beat), afterJobs([this.migrationJob]), { type: "Recreate" });
+    const flower = deployment("flower", 1, pod(roles.flower), parent);
     this.deployments = { web, worker, beat, flower };
 
     const service = (
