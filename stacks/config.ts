@@ -147,7 +147,8 @@ const size = (min: string, max: string) =>
     },
     expected(`a size from ${min} to ${max} (e.g. 512Mi)`),
   );
-const list = (pattern: RegExp, allowed: string, atLeastOne: boolean) =>
+/** A comma-separated list whose every entry passes `valid`; empty is allowed (rules decide). */
+const list = (valid: (item: string) => boolean, allowed: string) =>
   text()
     .transform((v) =>
       v
@@ -156,35 +157,13 @@ const list = (pattern: RegExp, allowed: string, atLeastOne: boolean) =>
         .filter(Boolean),
     )
     .superRefine((items, ctx) => {
-      const bad = items.filter((item) => !pattern.test(item));
-      if (bad.length > 0)
-        ctx.addIssue({
-          code: "custom",
-          message: `expected ${allowed}; ${JSON.stringify(bad[0])} is not one`,
-        });
-      else if (atLeastOne && items.length === 0)
-        ctx.addIssue({ code: "custom", message: `expected at least one of ${allowed}` });
+      const bad = items.find((item) => !valid(item));
+      if (bad !== undefined)
+        ctx.addIssue({ code: "custom", message: `expected ${allowed}; ${JSON.stringify(bad)} is not one` });
     });
 const isCidr = (value: string) => ipaddr.isValidCIDR(value) && value.includes(".");
 const cidr = () => text().refine(isCidr, expected("an IPv4 CIDR such as 10.10.0.0/20"));
-const cidrList = (atLeastOne: boolean) =>
-  text()
-    .transform((v) =>
-      v
-        .split(",")
-        .map((item) => item.trim())
-        .filter(Boolean),
-    )
-    .superRefine((items, ctx) => {
-      const bad = items.filter((item) => !isCidr(item));
-      if (bad.length > 0)
-        ctx.addIssue({
-          code: "custom",
-          message: `expected IPv4 CIDRs; ${JSON.stringify(bad[0])} is not one`,
-        });
-      else if (atLeastOne && items.length === 0)
-        ctx.addIssue({ code: "custom", message: "expected at least one IPv4 CIDR" });
-    });
+const matches = (pattern: RegExp) => (item: string) => pattern.test(item);
 const optional = (pattern: RegExp, allowed: string) =>
   text().refine((v) => v === "" || pattern.test(v), expected(`${allowed}, or empty`));
 
@@ -194,8 +173,8 @@ const KEYS = {
   kubeContext: matching(/^\S+$/, "a kubeconfig context name"),
   namespace: matching(DNS_LABEL, "a DNS label: lower-case letters, digits and '-', at most 63 characters"),
   image: optional(IMAGE_REF, "an image reference such as repo/name:tag or name@sha256:<digest>"),
-  allowedHosts: list(HOST_ENTRY, "host names, .domain suffixes, IP addresses or *", false),
-  csrfTrustedOrigins: list(ORIGIN, "origins such as https://app.example.com", false),
+  allowedHosts: list(matches(HOST_ENTRY), "host names, .domain suffixes, IP addresses or *"),
+  csrfTrustedOrigins: list(matches(ORIGIN), "origins such as https://app.example.com"),
   https: boolean(),
   webReplicas: wholeNumber(1, 50),
   webCpuRequest: cpu(),
@@ -231,7 +210,7 @@ const KEYS = {
   nodeMinCount: wholeNumber(0, 100),
   nodeMaxCount: wholeNumber(1, 100),
   spotNodes: boolean(),
-  masterAuthorizedNetworks: cidrList(false),
+  masterAuthorizedNetworks: list(isCidr, "IPv4 CIDRs"),
   deletionProtection: boolean(),
   cloudSqlVersion: oneOf(["POSTGRES_15", "POSTGRES_16", "POSTGRES_17"]),
   cloudSqlTier: matching(
@@ -246,7 +225,7 @@ const KEYS = {
   domain: optional(HOST_NAME, "a fully qualified host name such as app.example.com"),
   staticDomain: optional(HOST_NAME, "a fully qualified host name such as static.example.com"),
   flowerExposure: oneOf(["portForward", "loadBalancer"]),
-  flowerSourceRanges: cidrList(false),
+  flowerSourceRanges: list(isCidr, "IPv4 CIDRs"),
   subnetCidr: cidr(),
   podsCidr: cidr(),
   servicesCidr: cidr(),
