@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import type { DjangoAppArgs } from "../components/k8s/DjangoApp";
 import type { StackConfig } from "./config";
 
@@ -11,12 +12,31 @@ export function workloadArgs(config: StackConfig): Pick<DjangoAppArgs, "django" 
 } {
   return {
     django: { ...config.django, debug: false },
-    web: { replicas: config.web.replicas, sizes: config.web.resources },
+    web: { replicas: config.web.replicas, sizes: config.web.resources, scaling: config.web.scaling },
     worker: {
       replicas: config.worker.replicas,
       sizes: config.worker.resources,
       shutdownSeconds: config.worker.shutdownSeconds,
       taskTimeLimitSeconds: config.worker.taskTimeLimitSeconds,
+      scaling: config.worker.scaling,
     },
   };
+}
+
+/** How to watch autoscaling happen (a stack output). */
+export function watchCommands(
+  namespace: pulumi.Input<string>,
+  loadGeneratorOn: boolean,
+): pulumi.Output<string[]> {
+  return pulumi
+    .output(namespace)
+    .apply((ns) => [
+      ...(loadGeneratorOn
+        ? []
+        : ["pulumi config set django-k8s:loadGenerator true && pulumi up   # start the load"]),
+      `kubectl -n ${ns} get hpa -w`,
+      `kubectl -n ${ns} top pods`,
+      `kubectl -n ${ns} get pods -l app.kubernetes.io/name=django -w`,
+      "kubectl get nodes -w",
+    ]);
 }

@@ -29,6 +29,7 @@ export function projectConfigSchema(file = PROJECT_FILE): Record<string, KeySche
 }
 
 import type { PostgresStorage } from "../components/k8s/InClusterPostgres";
+import type { CpuScaling, QueueScaling } from "../components/k8s/scaling";
 import { GCP_REGIONS } from "../lib/gcpRegions";
 
 export interface ResourceSizes {
@@ -43,14 +44,17 @@ interface CommonConfig {
   /** An existing image; undefined means build app/. */
   image?: string;
   django: { allowedHosts: string[]; csrfTrustedOrigins: string[]; https: boolean };
-  web: { replicas: number; resources: ResourceSizes };
+  web: { replicas: number; resources: ResourceSizes; scaling: CpuScaling };
   worker: {
     replicas: number;
     resources: ResourceSizes;
     shutdownSeconds: number;
     taskTimeLimitSeconds: number;
+    scaling: CpuScaling | QueueScaling;
   };
   flower: { user: string };
+  /** Requests per second, or undefined when the load generator is off. */
+  loadGenerator?: { rate: number };
 }
 
 export interface MinikubeConfig {
@@ -177,10 +181,20 @@ const KEYS = {
   csrfTrustedOrigins: list(matches(ORIGIN), "origins such as https://app.example.com"),
   https: boolean(),
   webReplicas: wholeNumber(1, 50),
+  webMaxReplicas: wholeNumber(1, 100),
+  webCpuTarget: wholeNumber(10, 95),
+  webMinAvailable: wholeNumber(0, 100),
   webCpuRequest: cpu(),
   webCpuLimit: cpu(),
   webMemory: size("128Mi", "64Gi"),
   workerReplicas: wholeNumber(1, 50),
+  workerMaxReplicas: wholeNumber(1, 100),
+  workerAutoscaling: oneOf(["cpu", "queue"]),
+  workerCpuTarget: wholeNumber(10, 95),
+  workerQueueLength: wholeNumber(1, 10000),
+  workerMinAvailable: wholeNumber(0, 100),
+  loadGenerator: boolean(),
+  loadGeneratorRate: wholeNumber(1, 2000),
   workerCpuRequest: cpu(),
   workerCpuLimit: cpu(),
   workerMemory: size("128Mi", "64Gi"),
@@ -263,6 +277,25 @@ export function loadConfig(
       );
     }
   }
+  for (const role of ["web", "worker"] as const) {
+    const min = v[`${role}Replicas`];
+    const max = v[`${role}MaxReplicas`];
+    const minAvailable = v[`${role}MinAvailable`];
+    if (min !== undefined && max !== undefined && min > max) {
+      problems.push(
+        `${key(`${role}Replicas`)}: got ${min}, more than ${key(`${role}MaxReplicas`)} (${max}); ` +
+          "the autoscaler's minimum must not exceed its maximum",
+      );
+    }
+    // A budget that keeps every pod of the minimum would forbid evicting any: a node drain
+    // would hang until someone deleted the budget.
+    if (min !== undefined && minAvailable !== undefined && minAvailable > 0 && minAvailable >= min) {
+      problems.push(
+        `${key(`${role}MinAvailable`)}: got ${minAvailable}, not below ${key(`${role}Replicas`)} (${min}); ` +
+          "at the minimum replica count that PodDisruptionBudget would block every node drain",
+      );
+    }
+  }
   if (v.postgresStorageClass && v.postgresStorage && v.postgresStorage !== "storageClass") {
     problems.push(
       `${key("postgresStorageClass")}: set to ${JSON.stringify(v.postgresStorageClass)} while ${key("postgresStorage")} ` +
@@ -285,14 +318,35 @@ export function loadConfig(
     web: {
       replicas: v.webReplicas,
       resources: { cpuRequest: v.webCpuRequest, cpuLimit: v.webCpuLimit, memory: v.webMemory },
+      scaling: {
+        mode: "cpu",
+        maxReplicas: v.webMaxReplicas,
+        cpuTarget: v.webCpuTarget,
+        minAvailable: v.webMinAvailable,
+      },
     },
     worker: {
       replicas: v.workerReplicas,
       resources: { cpuRequest: v.workerCpuRequest, cpuLimit: v.workerCpuLimit, memory: v.workerMemory },
       shutdownSeconds: v.workerShutdownSeconds,
       taskTimeLimitSeconds: v.taskTimeLimitSeconds,
+      scaling:
+        v.workerAutoscaling === "queue"
+          ? {
+              mode: "queue",
+              maxReplicas: v.workerMaxReplicas,
+              queueLength: v.workerQueueLength,
+              minAvailable: v.workerMinAvailable,
+            }
+          : {
+              mode: "cpu",
+              maxReplicas: v.workerMaxReplicas,
+              cpuTarget: v.workerCpuTarget,
+              minAvailable: v.workerMinAvailable,
+            },
     },
     flower: { user: v.flowerUser },
+    loadGenerator: v.loadGenerator ? { rate: v.loadGeneratorRate } : undefined,
   };
   if (v.platform === "gcp") return { ...common, platform: "gcp", gcp: gcpConfig(v) };
   return {

@@ -9,6 +9,7 @@ import { CloudSqlPostgres } from "../components/gcp/CloudSqlPostgres";
 import { cloudSqlProxySidecar, PROXY_PORT } from "../components/gcp/cloudSqlProxy";
 import { GkeCluster } from "../components/gcp/GkeCluster";
 import { ImageRegistry } from "../components/gcp/ImageRegistry";
+import { LoadGeneratorVm } from "../components/gcp/LoadGeneratorVm";
 import { MemorystoreRedis } from "../components/gcp/MemorystoreRedis";
 import { Network } from "../components/gcp/Network";
 import { ProjectApis } from "../components/gcp/ProjectApis";
@@ -18,9 +19,10 @@ import { WorkloadIdentity } from "../components/gcp/WorkloadIdentity";
 import { ENV, FLOWER_PORT } from "../components/k8s/appContract";
 import type { AppBackends } from "../components/k8s/backends";
 import { APP_SERVICE_ACCOUNT, COLLECTSTATIC_SERVICE_ACCOUNT, DjangoApp } from "../components/k8s/DjangoApp";
+import { Keda } from "../components/k8s/Keda";
 import { appNamespace } from "../components/k8s/namespace";
 import { standardLabels } from "../components/k8s/specs";
-import { APP_CONTEXT_DIR, workloadArgs } from "./appArgs";
+import { APP_CONTEXT_DIR, watchCommands, workloadArgs } from "./appArgs";
 import type { StackConfig } from "./config";
 
 export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
@@ -184,6 +186,7 @@ export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
     },
   };
   const shared = workloadArgs(config);
+  const keda = config.worker.scaling.mode === "queue" ? new Keda("keda", inCluster) : undefined;
   const app = new DjangoApp(
     "django",
     {
@@ -202,7 +205,12 @@ export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
         https: Boolean(g.domain),
       },
       worker: shared.worker,
-      web: { ...shared.web, service: { type: "ClusterIP", annotations: WEB_SERVICE_ANNOTATIONS } },
+      web: {
+        ...shared.web,
+        service: { type: "ClusterIP", annotations: WEB_SERVICE_ANNOTATIONS },
+        spreadAcrossZones: g.regional,
+      },
+      keda: keda?.release,
       flower: {
         user: config.flower.user,
         service:
@@ -213,6 +221,22 @@ export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
     },
     inCluster,
   );
+
+  if (config.loadGenerator) {
+    new LoadGeneratorVm(
+      "load-generator",
+      {
+        project,
+        zone: g.regional ? `${region}-b` : g.clusterLocation,
+        subnet: network.subnet.id,
+        targetUrl: ingress.url,
+        rate: config.loadGenerator.rate,
+        // Requests only make sense once the app answers behind its load balancer.
+        dependsOn: [...apis.need("compute"), ingress.ingress, app.deployments.web],
+      },
+      onGcp,
+    );
+  }
 
   const flowerAccess =
     g.flower.exposure === "loadBalancer"
@@ -234,5 +258,6 @@ export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
     bucketName: cdn.bucket.name,
     image: pulumi.output(image),
     migrationJob: app.migrationJob.metadata.name,
+    watchAutoscaling: watchCommands(ns, config.loadGenerator !== undefined),
   };
 }

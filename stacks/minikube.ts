@@ -11,8 +11,10 @@ import { DevSource } from "../components/k8s/DevSource";
 import { DjangoApp } from "../components/k8s/DjangoApp";
 import { InClusterPostgres } from "../components/k8s/InClusterPostgres";
 import { InClusterRedis } from "../components/k8s/InClusterRedis";
+import { Keda } from "../components/k8s/Keda";
+import { LoadGenerator } from "../components/k8s/LoadGenerator";
 import { appNamespace } from "../components/k8s/namespace";
-import { APP_CONTEXT_DIR, workloadArgs } from "./appArgs";
+import { APP_CONTEXT_DIR, watchCommands, workloadArgs } from "./appArgs";
 import type { StackConfig } from "./config";
 
 export const LOCAL_IMAGE_REPOSITORY = "django-k8s-app";
@@ -60,6 +62,8 @@ export function minikubeStack(config: Extract<StackConfig, { platform: "minikube
     redisUrl: redis.url,
     staticFiles: { kind: "app" },
   };
+  // Queue-length autoscaling of the worker needs KEDA in the cluster.
+  const keda = config.worker.scaling.mode === "queue" ? new Keda("keda", components) : undefined;
   const app = new DjangoApp(
     "django",
     {
@@ -78,9 +82,23 @@ export function minikubeStack(config: Extract<StackConfig, { platform: "minikube
         : undefined,
       web: { ...workloadArgs(config).web, service: { type: "NodePort" } },
       flower: { user: config.flower.user, service: { type: "NodePort" } },
+      keda: keda?.release,
     },
     components,
   );
+
+  if (config.loadGenerator) {
+    new LoadGenerator(
+      "load-generator",
+      {
+        namespace: ns,
+        webService: app.webService.metadata.name,
+        webPort: 80,
+        rate: config.loadGenerator.rate,
+      },
+      components,
+    );
+  }
 
   const nodePort = (service: k8s.core.v1.Service) => service.spec.ports.apply((ports) => ports[0]?.nodePort);
   return {
@@ -95,5 +113,6 @@ export function minikubeStack(config: Extract<StackConfig, { platform: "minikube
     migrationJob: app.migrationJob.metadata.name,
     postgresClaim: postgres.claim.metadata.name,
     devMode: Boolean(devSource),
+    watchAutoscaling: watchCommands(ns, config.loadGenerator !== undefined),
   };
 }

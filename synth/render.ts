@@ -41,7 +41,8 @@ function maskSecretData(object: Record<string, unknown>): Record<string, unknown
 }
 
 export function isKubernetesObject(r: RecordedResource): boolean {
-  return r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:");
+  // A Helm release is the provider's own object (the chart renders in the cluster), not a manifest.
+  return r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/");
 }
 
 /** The object as the API server would receive it (name filled in where Pulumi auto-names). */

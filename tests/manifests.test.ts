@@ -18,6 +18,8 @@ const VARIANTS: [string, Record<string, string>][] = [
   ["minikube", { "django-k8s:postgresStorage": "storageClass" }],
   ["minikube", { "django-k8s:image": "ghcr.io/acme/app:1.0.0" }],
   ["minikube", { "django-k8s:devMode": "true" }],
+  ["minikube", { "django-k8s:loadGenerator": "true", "django-k8s:workerAutoscaling": "queue" }],
+  ["prod", { "django-k8s:loadGenerator": "true", "django-k8s:workerAutoscaling": "queue" }],
   [
     "dev",
     { "django-k8s:flowerExposure": "loadBalancer", "django-k8s:flowerSourceRanges": "198.51.100.0/24" },
@@ -31,8 +33,9 @@ beforeAll(async () => {
   }
 });
 
-// GKE's own custom resources: not in the Kubernetes schema; their shape is asserted in gcp.test.ts.
-const GKE_CUSTOM_GROUPS = ["cloud.google.com/", "networking.gke.io/"];
+// GKE's and KEDA's custom resources: not in the Kubernetes schema; their shape is asserted in
+// gcp.test.ts and autoscaling.test.ts.
+const GKE_CUSTOM_GROUPS = ["cloud.google.com/", "networking.gke.io/", "keda.sh/"];
 const isGkeCustomResource = (object: Record<string, any>) =>
   GKE_CUSTOM_GROUPS.some((group) => object.apiVersion.startsWith(group));
 
@@ -89,11 +92,13 @@ describe("rendered Kubernetes objects", () => {
     expect(pods).toBeGreaterThanOrEqual(6 * runs.length);
   });
 
-  it("give every container probes, except the migration Job's", () => {
+  it("give every long-running server a liveness probe", () => {
+    // Jobs run to completion; the load generator is a client whose only failure mode is
+    // exiting, which the kubelet already restarts (its image has no shell to probe with).
     for (const [label, run] of runs) {
       for (const object of manifests(run)) {
         const pod = podSpecOf(object);
-        if (!pod || object.kind === "Job") continue;
+        if (!pod || object.kind === "Job" || object.metadata.name === "load-generator") continue;
         for (const container of pod.containers) {
           expect(container.livenessProbe, `${label} ${object.metadata.name}`).toBeDefined();
         }

@@ -69,8 +69,10 @@ describe("npm run synth", () => {
   });
 
   it("applies --config overrides", () => {
-    const web = parseYaml(fs.readFileSync(path.join(out, "manifests", "django.deployment.web.yaml"), "utf8"));
-    expect(web.spec.replicas).toBe(3);
+    const hpa = parseYaml(
+      fs.readFileSync(path.join(out, "manifests", "django.horizontalpodautoscaler.web.yaml"), "utf8"),
+    );
+    expect(hpa.spec.minReplicas).toBe(3);
   });
 
   it("exits non-zero naming the key on bad config, writing nothing", () => {

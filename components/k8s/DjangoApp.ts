@@ -11,14 +11,17 @@ import { type AppPodInput, appPodSpec } from "./appPod";
 import { FIXED_SIZES, roleSpecs } from "./appRoles";
 import { type DjangoSettings, REDIS_CA_MOUNT, settingsData } from "./appSettings";
 import type { AppBackends } from "./backends";
+import type { CpuScaling, QueueScaling } from "./scaling";
 import {
   runOnceJobName,
   type ServiceShape,
   type Sizes,
   selectorLabels,
   serviceArgs,
+  spreadConstraints,
   standardLabels,
 } from "./specs";
+import { WorkloadScaling } from "./WorkloadScaling";
 
 export interface ServiceExposure {
   type: "NodePort" | "ClusterIP" | "LoadBalancer";
@@ -33,8 +36,23 @@ export interface DjangoAppArgs {
   imagePullPolicy: "IfNotPresent" | "Always" | "Never";
   backends: AppBackends;
   django: DjangoSettings;
-  web: { replicas: number; sizes: Sizes; service: ServiceExposure };
-  worker: { replicas: number; sizes: Sizes; shutdownSeconds: number; taskTimeLimitSeconds: number };
+  /** `replicas` is the autoscaler's minimum; the autoscaler owns the live count. */
+  web: {
+    replicas: number;
+    sizes: Sizes;
+    service: ServiceExposure;
+    scaling: CpuScaling;
+    spreadAcrossZones?: boolean;
+  };
+  worker: {
+    replicas: number;
+    sizes: Sizes;
+    shutdownSeconds: number;
+    taskTimeLimitSeconds: number;
+    scaling: CpuScaling | QueueScaling;
+  };
+  /** KEDA, when the worker scales on the queue. */
+  keda?: pulumi.Resource;
   flower: { user: string; service: ServiceExposure };
   /**
    * Dev mode: the code comes from a claim on the host's working copy, web runs Django's
@@ -199,7 +217,7 @@ export class DjangoApp extends pulumi.ComponentResource {
 
     const deployment = (
       component: Component,
-      replicas: number,
+      replicas: number | undefined,
       spec: k8s.types.input.core.v1.PodSpec,
       options: pulumi.CustomResourceOptions,
       strategy?: k8s.types.input.apps.v1.DeploymentStrategy,
@@ -222,17 +240,28 @@ export class DjangoApp extends pulumi.ComponentResource {
       );
 
     const roles = roleSpecs({ web: args.web, worker: args.worker, development: dev });
+    // web and worker leave `replicas` to their autoscalers: `pulumi up` must not reset a
+    // scaled-out Deployment to the minimum.
     const web = deployment(
       "web",
-      args.web.replicas,
-      pod(roles.web),
+      undefined,
+      pod({
+        ...roles.web,
+        topologySpreadConstraints: spreadConstraints(
+          selectorLabels(APP_NAME, "web"),
+          args.web.spreadAcrossZones ?? false,
+        ),
+      }),
       afterJobs([this.migrationJob, this.collectstaticJob]),
       { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
     );
     const worker = deployment(
       "worker",
-      args.worker.replicas,
-      pod(roles.worker),
+      undefined,
+      pod({
+        ...roles.worker,
+        topologySpreadConstraints: spreadConstraints(selectorLabels(APP_NAME, "worker"), false),
+      }),
       afterJobs([this.migrationJob]),
     );
     // Exactly one beat, ever: two would send every periodic task twice, so the old pod is
@@ -240,6 +269,26 @@ export class DjangoApp extends pulumi.ComponentResource {
     const beat = deployment("beat", 1, pod(roles.beat), afterJobs([this.migrationJob]), { type: "Recreate" });
     const flower = deployment("flower", 1, pod(roles.flower), parent);
     this.deployments = { web, worker, beat, flower };
+    // Beat is never scaled: it is a singleton by design.
+    for (const [component, deploymentResource, scaling, replicas] of [
+      ["web", web, args.web.scaling, args.web.replicas],
+      ["worker", worker, args.worker.scaling, args.worker.replicas],
+    ] as const) {
+      new WorkloadScaling(
+        `${name}-${component}-scaling`,
+        {
+          namespace,
+          deployment: deploymentResource,
+          selector: selectorLabels(APP_NAME, component),
+          labels: standardLabels(APP_NAME, component),
+          minReplicas: replicas,
+          scaling,
+          redis: { url: backends.redisUrl, caCert: backends.redisTls?.caCert },
+          keda: args.keda,
+        },
+        parent,
+      );
+    }
 
     const service = (
       component: "web" | "flower",

@@ -34,6 +34,7 @@ export interface AppPodInput {
   extraVolumes?: k8s.types.input.core.v1.Volume[];
   extraVolumeMounts?: k8s.types.input.core.v1.VolumeMount[];
   restartPolicy?: "Always" | "Never" | "OnFailure";
+  topologySpreadConstraints?: k8s.types.input.core.v1.TopologySpreadConstraint[];
   terminationGracePeriodSeconds?: number;
 }
 
@@ -65,6 +66,7 @@ export function appPodSpec(input: AppPodInput): PodSpec {
     containers: [app],
     volumes: [...scratch.volumes, ...(input.extraVolumes ?? [])],
     restartPolicy: input.restartPolicy,
+    topologySpreadConstraints: input.topologySpreadConstraints,
     terminationGracePeriodSeconds: input.terminationGracePeriodSeconds,
     enableServiceLinks: false, // no FOO_SERVICE_HOST variables mixed into the app's settings
   };

@@ -12,6 +12,8 @@ need npm "Node.js 20 or later"
 
 STACK=${STACK:-minikube}
 minikube status >/dev/null 2>&1 || minikube start --cpus="${MINIKUBE_CPUS:-4}" --memory="${MINIKUBE_MEMORY:-6g}"
+# The autoscalers read CPU from the metrics server (`kubectl top` too).
+minikube addons enable metrics-server >/dev/null
 # Build the app image inside minikube's Docker, where the kubelet finds it without a registry.
 eval "$(minikube docker-env)"
 

@@ -1,0 +1,60 @@
+/**
+ * The "second server": a small Compute Engine VM (Container-Optimized OS) running fortio's
+ * official image, requesting the app's public URL from outside the cluster, through Cloud
+ * NAT and the load balancer, as real clients do. No external IP, no SSH keys, shielded boot.
+ */
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { cloudInit } from "../loadgen/fortio";
+
+export interface LoadGeneratorVmArgs {
+  project: string;
+  zone: string;
+  subnet: pulumi.Input<string>;
+  /** The app's public URL, ending with a slash. */
+  targetUrl: pulumi.Input<string>;
+  rate: number;
+  dependsOn: pulumi.Resource[];
+}
+
+export class LoadGeneratorVm extends pulumi.ComponentResource {
+  readonly instance: gcp.compute.Instance;
+
+  constructor(name: string, args: LoadGeneratorVmArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("django-k8s:gcp:LoadGeneratorVm", name, {}, opts);
+    const parent = { parent: this, dependsOn: args.dependsOn };
+    // Its own identity, allowed to write its logs and nothing else.
+    const account = new gcp.serviceaccount.Account(
+      `${name}-sa`,
+      { project: args.project, accountId: name.slice(0, 30), displayName: "load generator VM (logs only)" },
+      parent,
+    );
+    const logWriter = new gcp.projects.IAMMember(
+      `${name}-logs`,
+      { project: args.project, role: "roles/logging.logWriter", member: account.member },
+      parent,
+    );
+    this.instance = new gcp.compute.Instance(
+      name,
+      {
+        project: args.project,
+        zone: args.zone,
+        machineType: "e2-small",
+        bootDisk: { initializeParams: { image: "cos-cloud/cos-stable", size: 10, type: "pd-balanced" } },
+        networkInterfaces: [{ subnetwork: args.subnet }],
+        serviceAccount: { email: account.email, scopes: ["https://www.googleapis.com/auth/cloud-platform"] },
+        shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
+        metadata: {
+          "user-data": pulumi.output(args.targetUrl).apply((url) => cloudInit(url, args.rate)),
+          "enable-oslogin": "TRUE",
+          "block-project-ssh-keys": "true",
+          "google-logging-enabled": "true",
+        },
+        labels: { "managed-by": "pulumi", app: "django-k8s", role: "load-generator" },
+        allowStoppingForUpdate: true,
+      },
+      { parent: this, dependsOn: [...args.dependsOn, logWriter] },
+    );
+    this.registerOutputs({});
+  }
+}

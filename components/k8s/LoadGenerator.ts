@@ -1,0 +1,61 @@
+/** The load generator as a Deployment beside the app (minikube): fortio aimed at the web Service. */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { FORTIO_IMAGE, loadStreams } from "../loadgen/fortio";
+import {
+  hardenedContainer,
+  resources,
+  restrictedPodSecurityContext,
+  selectorLabels,
+  standardLabels,
+} from "./specs";
+
+export interface LoadGeneratorArgs {
+  namespace: pulumi.Input<string>;
+  /** The web Service's name and port inside the namespace. */
+  webService: pulumi.Input<string>;
+  webPort: number;
+  rate: number;
+}
+
+const NONROOT = 65532;
+
+export class LoadGenerator extends pulumi.ComponentResource {
+  readonly deployment: k8s.apps.v1.Deployment;
+
+  constructor(name: string, args: LoadGeneratorArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("django-k8s:k8s:LoadGenerator", name, {}, opts);
+    const labels = standardLabels("load-generator", "load-generator");
+    const containers = pulumi.output(args.webService).apply((service) =>
+      loadStreams(`http://${service}:${args.webPort}/`, args.rate).map((stream) =>
+        hardenedContainer({
+          name: stream.name,
+          image: FORTIO_IMAGE,
+          args: stream.args,
+          resources: resources({ cpuRequest: "50m", cpuLimit: "500m", memory: "128Mi" }),
+        }),
+      ),
+    );
+    this.deployment = new k8s.apps.v1.Deployment(
+      name,
+      {
+        metadata: { name: "load-generator", namespace: args.namespace, labels },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: selectorLabels("load-generator", "load-generator") },
+          template: {
+            metadata: { labels },
+            spec: {
+              automountServiceAccountToken: false,
+              enableServiceLinks: false,
+              securityContext: restrictedPodSecurityContext(NONROOT, NONROOT),
+              containers,
+            },
+          },
+        },
+      },
+      { parent: this },
+    );
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The load generator's two streams, run with fortio's official image (the same on minikube
+ * and on the GCP VM): steady page requests at the configured rate, which web's CPU
+ * autoscaler reacts to, and one batch of CPU-bound tasks per second for the worker's.
+ */
+export const FORTIO_IMAGE = "fortio/fortio:1.69.5";
+/** The demo's batch endpoint: 5 tasks of 200 ms CPU each per call (app/demo/views.py). */
+export const BATCH_PATH = "api/batch";
+export const BATCH_PAYLOAD = "count=5&ms=200";
+
+export interface LoadStream {
+  name: "pages" | "batch";
+  args: string[];
+}
+
+/** `baseUrl` ends with a slash. */
+export function loadStreams(baseUrl: string, rate: number): LoadStream[] {
+  return [
+    {
+      name: "pages",
+      // -t 0: run until stopped; enough connections that a slow page does not cap the rate.
+      args: [
+        "load",
+        "-qps",
+        String(rate),
+        "-t",
+        "0",
+        "-c",
+        String(Math.min(64, Math.max(2, Math.ceil(rate / 5)))),
+        "-allow-initial-errors",
+        baseUrl,
+      ],
+    },
+    {
+      name: "batch",
+      // A payload makes fortio POST it, as a form the endpoint reads.
+      args: [
+        "load",
+        "-qps",
+        "1",
+        "-t",
+        "0",
+        "-c",
+        "1",
+        "-allow-initial-errors",
+        "-content-type",
+        "application/x-www-form-urlencoded",
+        "-payload",
+        BATCH_PAYLOAD,
+        `${baseUrl}${BATCH_PATH}`,
+      ],
+    },
+  ];
+}
+
+/** cloud-init for Container-Optimized OS: one restarting systemd unit per stream. */
+export function cloudInit(baseUrl: string, rate: number): string {
+  const units = loadStreams(baseUrl, rate).map(
+    (stream) => `  - path: /etc/systemd/system/load-${stream.name}.service
+    permissions: "0644"
+    owner: root
+    content: |
+      [Unit]
+      Description=django-k8s load generator (${stream.name})
+      Wants=network-online.target
+      After=network-online.target docker.service
+      [Service]
+      ExecStartPre=-/usr/bin/docker rm -f load-${stream.name}
+      ExecStart=/usr/bin/docker run --rm --name load-${stream.name} --read-only --cap-drop ALL --user 65532:65532 ${FORTIO_IMAGE} ${stream.args.map(shellQuote).join(" ")}
+      ExecStop=/usr/bin/docker stop load-${stream.name}
+      Restart=always
+      RestartSec=5`,
+  );
+  return `#cloud-config
+write_files:
+${units.join("\n")}
+runcmd:
+  - systemctl daemon-reload
+  - systemctl start load-pages.service load-batch.service
+`;
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w.:/=@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
+}
