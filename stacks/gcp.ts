@@ -6,11 +6,15 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CloudSqlPostgres } from "../components/gcp/CloudSqlPostgres";
-import { cloudSqlProxySidecar, PROXY_PORT } from "../components/gcp/cloudSqlProxy";
+import {
+  CLOUD_SQL_PROXY_SERVER_PORT,
+  cloudSqlProxySidecar,
+  PROXY_PORT,
+} from "../components/gcp/cloudSqlProxy";
 import { GkeCluster } from "../components/gcp/GkeCluster";
 import { ImageRegistry } from "../components/gcp/ImageRegistry";
 import { LoadGeneratorVm } from "../components/gcp/LoadGeneratorVm";
-import { MemorystoreRedis } from "../components/gcp/MemorystoreRedis";
+import { MEMORYSTORE_TLS_PORT, MemorystoreRedis } from "../components/gcp/MemorystoreRedis";
 import { Network } from "../components/gcp/Network";
 import { ProjectApis } from "../components/gcp/ProjectApis";
 import { StaticSiteCdn } from "../components/gcp/StaticSiteCdn";
@@ -20,7 +24,8 @@ import { ENV, FLOWER_PORT } from "../components/k8s/appContract";
 import type { AppBackends } from "../components/k8s/backends";
 import { APP_SERVICE_ACCOUNT, COLLECTSTATIC_SERVICE_ACCOUNT, DjangoApp } from "../components/k8s/DjangoApp";
 import { Keda } from "../components/k8s/Keda";
-import { appNamespace } from "../components/k8s/namespace";
+import { AppNamespace } from "../components/k8s/namespace";
+import { PRIVATE_RANGES, toCidrs } from "../components/k8s/networkPolicies";
 import { standardLabels } from "../components/k8s/specs";
 import { APP_CONTEXT_DIR, watchCommands, workloadArgs } from "./appArgs";
 import type { StackConfig } from "./config";
@@ -134,8 +139,7 @@ export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
   );
   const image = config.image ?? registry.imageRef!;
 
-  const namespace = appNamespace(config.namespace, { provider: cluster.provider });
-  const ns = namespace.metadata.name;
+  const ns = new AppNamespace("namespace", { name: config.namespace }, inCluster).name;
   // Same keys as on minikube, so DjangoApp reads the credentials the same way.
   const credentials = new k8s.core.v1.Secret(
     "postgres-credentials",
@@ -183,6 +187,18 @@ export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
     podExtras: {
       sidecars: [cloudSqlProxySidecar(sql.connectionName)],
       serviceAccountAnnotations: appIdentity.annotations,
+    },
+    network: {
+      // Cloud SQL (the proxy's port) and Memorystore (its TLS port) live in the private service range.
+      database: [toCidrs([network.privateServiceCidr], [CLOUD_SQL_PROXY_SERVER_PORT])],
+      redis: [toCidrs([network.privateServiceCidr], [MEMORYSTORE_TLS_PORT])],
+      cloudApis: [
+        // Google APIs (the proxy's IAM calls, Cloud Storage): public endpoints on 443.
+        toCidrs(["0.0.0.0/0"], [443], PRIVATE_RANGES),
+        // The GKE metadata server for Workload Identity tokens; Dataplane V2 rewrites it to the node's IP.
+        toCidrs(["169.254.169.254/32"], [80, 988]),
+        toCidrs([g.network.subnetCidr], [988]),
+      ],
     },
   };
   const shared = workloadArgs(config);

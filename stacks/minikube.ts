@@ -9,11 +9,13 @@ import { LocalAppImage } from "../components/image/LocalAppImage";
 import type { AppBackends } from "../components/k8s/backends";
 import { DevSource } from "../components/k8s/DevSource";
 import { DjangoApp } from "../components/k8s/DjangoApp";
-import { InClusterPostgres } from "../components/k8s/InClusterPostgres";
-import { InClusterRedis } from "../components/k8s/InClusterRedis";
+import { InClusterPostgres, POSTGRES_PORT } from "../components/k8s/InClusterPostgres";
+import { InClusterRedis, REDIS_PORT } from "../components/k8s/InClusterRedis";
 import { Keda } from "../components/k8s/Keda";
 import { LoadGenerator } from "../components/k8s/LoadGenerator";
-import { appNamespace } from "../components/k8s/namespace";
+import { AppNamespace } from "../components/k8s/namespace";
+import { toPods } from "../components/k8s/networkPolicies";
+import { selectorLabels } from "../components/k8s/specs";
 import { APP_CONTEXT_DIR, watchCommands, workloadArgs } from "./appArgs";
 import type { StackConfig } from "./config";
 
@@ -23,11 +25,9 @@ export function minikubeStack(config: Extract<StackConfig, { platform: "minikube
   const local = config.minikube;
   // An explicit context: `pulumi up` never lands on whatever cluster kubectl points at.
   const provider = new k8s.Provider("minikube", { context: local.kubeContext });
-  const inCluster = { provider };
   const components = { providers: [provider] };
 
-  const namespace = appNamespace(config.namespace, inCluster);
-  const ns = namespace.metadata.name;
+  const ns = new AppNamespace("namespace", { name: config.namespace }, components).name;
 
   const postgres = new InClusterPostgres(
     "postgres",
@@ -61,6 +61,10 @@ export function minikubeStack(config: Extract<StackConfig, { platform: "minikube
     },
     redisUrl: redis.url,
     staticFiles: { kind: "app" },
+    network: {
+      database: [toPods(selectorLabels("postgres", "database"), POSTGRES_PORT)],
+      redis: [toPods(selectorLabels("redis", "broker"), REDIS_PORT)],
+    },
   };
   // Queue-length autoscaling of the worker needs KEDA in the cluster.
   const keda = config.worker.scaling.mode === "queue" ? new Keda("keda", components) : undefined;

@@ -57,7 +57,11 @@ function gcpComputed(type: string, name: string, inputs: Record<string, any>): R
     case "gcp:compute/globalAddress:GlobalAddress":
       return {
         name: inputs.name ?? name,
-        address: `34.120.0.${1 + (Number.parseInt(short(name), 16) % 250)}`,
+        // The private service range is internal; the load balancers' addresses are public.
+        address:
+          inputs.purpose === "VPC_PEERING"
+            ? "10.30.0.0"
+            : `34.120.0.${1 + (Number.parseInt(short(name), 16) % 250)}`,
       };
     case "gcp:storage/bucket:Bucket":
       return { name: inputs.name ?? `${name}-${short(name)}`, url: `gs://${name}` };

@@ -16,6 +16,9 @@ export interface MemorystoreRedisArgs {
   dependsOn: pulumi.Resource[];
 }
 
+/** With in-transit encryption Memorystore listens on 6378. */
+export const MEMORYSTORE_TLS_PORT = 6378;
+
 export class MemorystoreRedis extends pulumi.ComponentResource {
   readonly instance: gcp.redis.Instance;
   /** rediss://:<auth>@<host>:<port>/0, a secret. */

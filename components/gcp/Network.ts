@@ -17,12 +17,15 @@ export interface NetworkArgs {
 }
 
 export const PODS_RANGE = "pods";
+const PSA_PREFIX = 16;
 export const SERVICES_RANGE = "services";
 
 export class Network extends pulumi.ComponentResource {
   readonly network: gcp.compute.Network;
   readonly subnet: gcp.compute.Subnetwork;
   readonly privateServiceRange: gcp.compute.GlobalAddress;
+  /** The private service range as a CIDR: where Cloud SQL and Memorystore get their IPs. */
+  readonly privateServiceCidr: pulumi.Output<string>;
   /** Cloud SQL and Memorystore are created after this. */
   readonly serviceNetworking: gcp.servicenetworking.Connection;
 
@@ -81,10 +84,11 @@ export class Network extends pulumi.ComponentResource {
         network: this.network.id,
         purpose: "VPC_PEERING",
         addressType: "INTERNAL",
-        prefixLength: 16,
+        prefixLength: PSA_PREFIX,
       },
       parent,
     );
+    this.privateServiceCidr = pulumi.interpolate`${this.privateServiceRange.address}/${PSA_PREFIX}`;
     this.serviceNetworking = new gcp.servicenetworking.Connection(
       `${name}-psa`,
       {

@@ -8,6 +8,8 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export const CLOUD_SQL_PROXY_IMAGE = "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.18.2";
 export const PROXY_PORT = 5432;
+/** Where the proxy reaches the instance's private IP. */
+export const CLOUD_SQL_PROXY_SERVER_PORT = 3307;
 const HEALTH_PORT = 9090;
 
 export function cloudSqlProxySidecar(

@@ -11,6 +11,7 @@ import { type AppPodInput, appPodSpec } from "./appPod";
 import { FIXED_SIZES, roleSpecs } from "./appRoles";
 import { type DjangoSettings, REDIS_CA_MOUNT, settingsData } from "./appSettings";
 import type { AppBackends } from "./backends";
+import { egressPolicy, ingressPolicy, tcp } from "./networkPolicies";
 import type { CpuScaling, QueueScaling } from "./scaling";
 import {
   runOnceJobName,
@@ -308,6 +309,7 @@ export class DjangoApp extends pulumi.ComponentResource {
       };
       return new k8s.core.v1.Service(`${name}-${component}-svc`, serviceArgs(shape), parent);
     };
+    this.createNetworkPolicies(name, args);
     this.webService = service("web", args.web.service, 80, WEB_PORT);
     this.flowerService = service("flower", args.flower.service, FLOWER_PORT, FLOWER_PORT);
 
@@ -316,5 +318,44 @@ export class DjangoApp extends pulumi.ComponentResource {
       webService: this.webService.metadata.name,
       flowerService: this.flowerService.metadata.name,
     });
+  }
+
+  /** Who may reach each role, and what each role may reach (the namespace denies the rest). */
+  private createNetworkPolicies(name: string, args: DjangoAppArgs) {
+    const opts = { parent: this };
+    const { namespace, backends } = args;
+    const role = (...components: string[]) => ({
+      matchLabels: { "app.kubernetes.io/name": APP_NAME },
+      matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: components }],
+    });
+    const flowerSources =
+      args.flower.service.type === "NodePort"
+        ? [{}] // a browser on the host, through the node
+        : (args.flower.service.sourceRanges ?? []).map((cidr) => ({ from: [{ ipBlock: { cidr } }] }));
+    ingressPolicy(`${name}-web-ingress`, namespace, role("web"), [{ ports: [tcp(WEB_PORT)] }], opts);
+    ingressPolicy(
+      `${name}-flower-ingress`,
+      namespace,
+      role("flower"),
+      flowerSources.map((source) => ({ ...source, ports: [tcp(FLOWER_PORT)] })),
+      opts,
+    );
+    egressPolicy(
+      `${name}-app-egress`,
+      namespace,
+      role("web", "worker", "beat", "migrate"),
+      [...backends.network.database, ...backends.network.redis, ...(backends.network.cloudApis ?? [])],
+      opts,
+    );
+    egressPolicy(`${name}-flower-egress`, namespace, role("flower"), backends.network.redis, opts);
+    if (backends.staticFiles.kind === "bucket") {
+      egressPolicy(
+        `${name}-collectstatic-egress`,
+        namespace,
+        role("collectstatic"),
+        backends.network.cloudApis ?? [],
+        opts,
+      );
+    }
   }
 }

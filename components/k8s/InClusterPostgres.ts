@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ENV } from "./appContract";
+import { ingressPolicy, tcp } from "./networkPolicies";
 import {
   execProbe,
   hardenedContainer,
@@ -38,6 +39,13 @@ export interface InClusterPostgresArgs {
 }
 
 export const POSTGRES_SERVICE = "postgres";
+/** The app pods that talk to the database. */
+export const DATABASE_CLIENTS = {
+  matchLabels: { "app.kubernetes.io/name": "django" },
+  matchExpressions: [
+    { key: "app.kubernetes.io/component", operator: "In", values: ["web", "worker", "beat", "migrate"] },
+  ],
+};
 export const POSTGRES_PORT = 5432;
 // The postgres user of the alpine image; the hostPath directory must belong to it.
 export const POSTGRES_UID = 70;
@@ -167,6 +175,14 @@ export class InClusterPostgres extends pulumi.ComponentResource {
         targetPort: "postgres",
         portName: "postgres",
       }),
+      parent,
+    );
+    // Only the app's pods that use the database may connect (the namespace denies the rest).
+    ingressPolicy(
+      `${name}-ingress`,
+      args.namespace,
+      { matchLabels: selectorLabels("postgres", "database") },
+      [{ from: [{ podSelector: DATABASE_CLIENTS }], ports: [tcp(POSTGRES_PORT)] }],
       parent,
     );
     // Resolves once the StatefulSet is ready (pg_isready), so whatever is configured with

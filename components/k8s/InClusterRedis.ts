@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { memoryBytes } from "../../lib/quantity";
+import { ingressPolicy, tcp } from "./networkPolicies";
 import {
   execProbe,
   hardenedContainer,
@@ -131,6 +132,22 @@ maxmemory-policy noeviction
         targetPort: "redis",
         portName: "redis",
       }),
+      parent,
+    );
+    // The app's pods, and KEDA when it reads the queue length; nothing else.
+    ingressPolicy(
+      `${name}-ingress`,
+      args.namespace,
+      { matchLabels: selectorLabels("redis", "broker") },
+      [
+        {
+          from: [
+            { podSelector: { matchLabels: { "app.kubernetes.io/name": "django" } } },
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "keda" } } },
+          ],
+          ports: [tcp(REDIS_PORT)],
+        },
+      ],
       parent,
     );
     // Depends on the Deployment being ready, so the app is configured with a Redis that answers.

@@ -2,6 +2,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { FORTIO_IMAGE, loadStreams } from "../loadgen/fortio";
+import { WEB_PORT } from "./appContract";
+import { egressPolicy, toPods } from "./networkPolicies";
 import {
   hardenedContainer,
   resources,
@@ -54,6 +56,13 @@ export class LoadGenerator extends pulumi.ComponentResource {
           },
         },
       },
+      { parent: this },
+    );
+    egressPolicy(
+      `${name}-egress`,
+      args.namespace,
+      { matchLabels: selectorLabels("load-generator", "load-generator") },
+      [toPods(selectorLabels("django", "web"), WEB_PORT)],
       { parent: this },
     );
     this.registerOutputs({});

@@ -1,5 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import type { EgressRule } from "./networkPolicies";
 
 /**
  * The one seam between platforms: what DjangoApp needs from its surroundings. The minikube
@@ -33,6 +34,15 @@ export interface AppBackends {
         /** On the collectstatic Job's ServiceAccount: the identity allowed to write the bucket. */
         uploaderServiceAccountAnnotations: Record<string, pulumi.Input<string>>;
       };
+  /** Where the app's pods may connect (the namespace denies everything else). */
+  network: {
+    /** For web, worker, beat and the migration Job (on GCP: the proxy sidecar to Cloud SQL). */
+    database: EgressRule[];
+    /** For every app pod that talks to Redis. */
+    redis: EgressRule[];
+    /** For pods calling Google APIs (the Cloud SQL proxy, collectstatic): endpoints and the metadata server. */
+    cloudApis?: EgressRule[];
+  };
   podExtras?: {
     /** Native sidecars (init containers with restartPolicy Always), e.g. the Cloud SQL Auth Proxy. */
     sidecars?: k8s.types.input.core.v1.Container[];

@@ -156,7 +156,10 @@ export function serviceArgs(shape: ServiceShape): ServiceArgs {
     },
     spec: {
       ...(shape.type ? { type: shape.type } : {}),
-      ...(shape.sourceRanges?.length ? { loadBalancerSourceRanges: shape.sourceRanges } : {}),
+      // Client addresses preserved (Local), so source ranges and NetworkPolicies see them.
+      ...(shape.sourceRanges?.length
+        ? { loadBalancerSourceRanges: shape.sourceRanges, externalTrafficPolicy: "Local" }
+        : {}),
       selector: selectorLabels(shape.app, shape.component),
       ports: [{ name: shape.portName, port: shape.port, targetPort: shape.targetPort }],
     },

@@ -1,0 +1,93 @@
+/**
+ * NetworkPolicy builders. The app namespace denies all traffic by default; each workload then
+ * opens exactly what it needs (DNS for everyone, web from anywhere, the data stores from the
+ * pods that use them, ...). Pure; the components that own the pods create their policies.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { PART_OF } from "./specs";
+
+export type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
+export type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
+type Selector = k8s.types.input.meta.v1.LabelSelector;
+
+const labels = { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" };
+
+export function tcp(port: number) {
+  return { port, protocol: "TCP" };
+}
+
+/** Egress to pods of this namespace, on one port. */
+export function toPods(selector: Record<string, string>, port: number): EgressRule {
+  return { to: [{ podSelector: { matchLabels: selector } }], ports: [tcp(port)] };
+}
+
+/** Egress to addresses, on the given ports. */
+export function toCidrs(cidrs: pulumi.Input<string>[], ports: number[], except?: string[]): EgressRule {
+  return {
+    to: cidrs.map((cidr) => ({ ipBlock: { cidr, ...(except ? { except } : {}) } })),
+    ports: ports.map(tcp),
+  };
+}
+
+/** Everything but private ranges: public endpoints such as Google APIs. */
+export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+function policy(
+  name: string,
+  namespace: pulumi.Input<string>,
+  spec: k8s.types.input.networking.v1.NetworkPolicySpec,
+  opts: pulumi.CustomResourceOptions,
+) {
+  return new k8s.networking.v1.NetworkPolicy(name, { metadata: { name, namespace, labels }, spec }, opts);
+}
+
+/** Deny everything in and out for every pod of the namespace, then allow DNS to kube-dns. */
+export function namespaceBaseline(namespace: pulumi.Input<string>, opts: pulumi.CustomResourceOptions) {
+  return [
+    policy("default-deny", namespace, { podSelector: {}, policyTypes: ["Ingress", "Egress"] }, opts),
+    policy(
+      "allow-dns",
+      namespace,
+      {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [
+          {
+            to: [
+              {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+              },
+            ],
+            ports: [
+              { port: 53, protocol: "UDP" },
+              { port: 53, protocol: "TCP" },
+            ],
+          },
+        ],
+      },
+      opts,
+    ),
+  ];
+}
+
+export function ingressPolicy(
+  name: string,
+  namespace: pulumi.Input<string>,
+  podSelector: Selector,
+  rules: IngressRule[],
+  opts: pulumi.CustomResourceOptions,
+) {
+  return policy(name, namespace, { podSelector, policyTypes: ["Ingress"], ingress: rules }, opts);
+}
+
+export function egressPolicy(
+  name: string,
+  namespace: pulumi.Input<string>,
+  podSelector: Selector,
+  rules: EgressRule[],
+  opts: pulumi.CustomResourceOptions,
+) {
+  return policy(name, namespace, { podSelector, policyTypes: ["Egress"], egress: rules }, opts);
+}
