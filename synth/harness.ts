@@ -35,6 +35,8 @@ export interface RecordedResource {
   inputs: Record<string, unknown>;
   /** What the mocks answered (computed names, node ports ...), secrets masked like the inputs. */
   state: Record<string, unknown>;
+  /** The inputs with secret values in clear: for the wiring test only, never written anywhere. */
+  unmaskedInputs: Record<string, unknown>;
 }
 
 export interface StackOutput {
@@ -64,6 +66,17 @@ export function maskSecrets(value: unknown, inSecret = false): unknown {
   return inSecret && value !== null && value !== undefined ? SECRET_MASK : value;
 }
 
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (record[SIG_KEY] === SECRET_SIG) return unwrapSecrets(record.value);
+    if (record[SIG_KEY] === RESOURCE_SIG) return record.urn;
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
 class RecordingMonitor extends MockMonitor {
   readonly recorded: RecordedResource[] = [];
 
@@ -79,6 +92,7 @@ class RecordingMonitor extends MockMonitor {
           provider: req.getProvider(),
           dependencies: [...req.getDependenciesList()].sort(),
           inputs: maskSecrets(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+          unmaskedInputs: unwrapSecrets(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
           state: maskSecrets(resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
         });
       }

@@ -45,8 +45,10 @@ describe("the app contract", () => {
     expect(read("requirements.txt")).toMatch(/^flower==/m);
   });
 
-  it("the image runs as the UID the pods are given", () => {
+  it("the image runs as the UID the pods are given, with the settings module the pods rely on", () => {
     expect(read("Dockerfile")).toContain(`USER ${APP_UID}:${APP_UID}`);
+    // The pods set no DJANGO_SETTINGS_MODULE: the image does (wiring.test.ts assumes the same).
+    expect(read("Dockerfile")).toContain("DJANGO_SETTINGS_MODULE=config.settings");
   });
 
   it("every role's entry point exists", () => {

@@ -19,6 +19,7 @@ const resource = (
   dependencies: dependencies.map((d) => `urn:${d}`),
   inputs: {},
   state: {},
+  unmaskedInputs: {},
 });
 
 describe("deploy-time estimate", () => {

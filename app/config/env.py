@@ -39,6 +39,22 @@ def required(name: str, why: str = "") -> str:
     return value
 
 
+def setting(name: str, dev_default: str, debug: bool, allow_empty: bool = False) -> str:
+    """A connection setting: defaults to localhost values only while debugging.
+
+    In production a missing one stops start-up instead of silently connecting to localhost,
+    so a misspelt variable in a manifest is an error, not a half-working pod.
+    """
+    value = get(name)
+    if value is None or (value == "" and not allow_empty):
+        if debug:
+            return dev_default
+        raise ImproperlyConfigured(
+            f"Environment variable {name} is required when DJANGO_DEBUG is off; set it or {name}_FILE."
+        )
+    return value
+
+
 def boolean(name: str, default: bool) -> bool:
     raw = get(name)
     if raw is None:

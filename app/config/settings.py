@@ -70,11 +70,11 @@ TEMPLATES = [
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.postgresql",
-        "HOST": env.get("POSTGRES_HOST", "localhost"),
+        "HOST": env.setting("POSTGRES_HOST", "localhost", DEBUG),
         "PORT": env.integer("POSTGRES_PORT", 5432, minimum=1),
-        "NAME": env.get("POSTGRES_DB", "app"),
-        "USER": env.get("POSTGRES_USER", "app"),
-        "PASSWORD": env.get("POSTGRES_PASSWORD", ""),
+        "NAME": env.setting("POSTGRES_DB", "app", DEBUG),
+        "USER": env.setting("POSTGRES_USER", "app", DEBUG),
+        "PASSWORD": env.setting("POSTGRES_PASSWORD", "", DEBUG, allow_empty=True),
         # Persistent connections with a liveness check: no reconnect per request, and a
         # connection dropped by a database failover is replaced instead of failing a request.
         "CONN_MAX_AGE": env.integer("POSTGRES_CONN_MAX_AGE", 60, minimum=0),
@@ -85,7 +85,7 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker, result backend and Django cache -----------------------------
-REDIS_URL = env.get("REDIS_URL", "redis://localhost:6379/0")
+REDIS_URL = env.setting("REDIS_URL", "redis://localhost:6379/0", DEBUG)
 REDIS_CA_CERT = env.get("REDIS_CA_CERT") or None
 REDIS_TLS = REDIS_URL.startswith("rediss://")
 # Memorystore's server certificate may not name the address clients connect to; the CA

@@ -27,7 +27,16 @@ def empty_database():
 
 def role_env(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "POSTGRES_"))}
-    return {**env, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_SECRET_KEY": "x" * 60, **overrides}
+    base = {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SECRET_KEY": "x" * 60,
+        "POSTGRES_HOST": "127.0.0.1",
+        "POSTGRES_DB": "postgres",
+        "POSTGRES_USER": "postgres",
+        "POSTGRES_PASSWORD": "",
+        "REDIS_URL": "redis://127.0.0.1:6379/9",
+    }
+    return {**env, **base, **overrides}
 
 
 def test_migrate_role_builds_the_schema_in_an_empty_database(empty_database):

@@ -17,6 +17,9 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "app.example.com",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://app.example.com",
     "POSTGRES_HOST": "127.0.0.1",
+    "POSTGRES_DB": "app",
+    "POSTGRES_USER": "app",
+    "POSTGRES_PASSWORD": "",
     "REDIS_URL": "redis://127.0.0.1:6379/9",
 }
 
@@ -50,6 +53,8 @@ def test_check_deploy_catches_debug_in_production():
         ({"CELERY_TASK_TIME_LIMIT": "0"}, "CELERY_TASK_TIME_LIMIT=0 must be at least 1"),
         ({"REDIS_CA_CERT": "/etc/ca.pem"}, "REDIS_CA_CERT is set but REDIS_URL is not a rediss:// URL"),
         ({"STATIC_BUCKET": "my-bucket"}, "STATIC_URL is required"),
+        ({"POSTGRES_HOST": ""}, "POSTGRES_HOST is required when DJANGO_DEBUG is off"),
+        ({"REDIS_URL": ""}, "REDIS_URL is required when DJANGO_DEBUG is off"),
         ({"DJANGO_SECRET_KEY": "", "DJANGO_SECRET_KEY_FILE": "/nonexistent/key"}, "DJANGO_SECRET_KEY_FILE"),
     ],
 )

@@ -1,0 +1,182 @@
+/**
+ * Both sides of the contract, for real: the web container's environment exactly as the
+ * minikube stack renders it (ConfigMap, Secrets and env resolved), with the Service host names
+ * pointed at this machine, runs the app's migrate and a readiness check against a real
+ * PostgreSQL and a Redis that requires the program's generated password. A renamed variable,
+ * secret key, port or Service name on either side makes it fail.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ProgramRun, type RecordedResource, ROOT } from "../synth/harness";
+import { manifests } from "../synth/render";
+import { synth } from "./helpers";
+
+const PYTHON = path.join(ROOT, ".venv", "bin", "python");
+const APP = path.join(ROOT, "app");
+const PG = {
+  host: process.env.POSTGRES_HOST ?? "127.0.0.1",
+  port: process.env.POSTGRES_PORT ?? "5432",
+  admin: "postgres",
+};
+
+const byStateName = (run: ProgramRun, type: string, name: string): RecordedResource => {
+  const found = run.resources.find((r) => r.type === type && (r.state.metadata as any)?.name === name);
+  if (!found)
+    throw new Error(`no ${type} named ${name}: the pod refers to an object the program does not create`);
+  return found;
+};
+
+/** The environment the web container gets, as the kubelet would assemble it. */
+function webEnvironment(run: ProgramRun): Record<string, string> {
+  const web = run.resources.find(
+    (r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "django-web",
+  )!;
+  const container = (web.unmaskedInputs as any).spec.template.spec.containers[0];
+  const env: Record<string, string> = {};
+  for (const source of container.envFrom) {
+    const data = source.configMapRef
+      ? (byStateName(run, "kubernetes:core/v1:ConfigMap", source.configMapRef.name).unmaskedInputs as any)
+          .data
+      : (byStateName(run, "kubernetes:core/v1:Secret", source.secretRef.name).unmaskedInputs as any)
+          .stringData;
+    Object.assign(env, data);
+  }
+  for (const variable of container.env ?? []) env[variable.name] = variable.value;
+  return env;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const psql = (sql: string) =>
+  spawnSync(
+    "psql",
+    ["-h", PG.host, "-p", PG.port, "-U", PG.admin, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql],
+    {
+      encoding: "utf8",
+    },
+  );
+
+function runApp(args: string[], env: Record<string, string>) {
+  return spawnSync(PYTHON, args, {
+    cwd: APP,
+    // DJANGO_SETTINGS_MODULE comes from the image (app/Dockerfile's ENV), the rest from the pod.
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      DJANGO_SETTINGS_MODULE: "config.settings",
+      ...env,
+    },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+}
+
+const READINESS = [
+  "-c",
+  "import json, django; django.setup(); from config.health import readiness; print(json.dumps(readiness()))",
+];
+
+describe("wiring between the program and the app", () => {
+  let env: Record<string, string>;
+  let redis: ChildProcess;
+
+  beforeAll(async () => {
+    expect(fs.existsSync(PYTHON), "the app's venv is missing: run bash scripts/test-all.sh").toBe(true);
+    const run = await synth("minikube");
+    const program = webEnvironment(run);
+    const services = Object.fromEntries(
+      manifests(run)
+        .filter((m) => m.kind === "Service")
+        .map((m) => [m.metadata.name, m.spec.ports[0].port as number]),
+    );
+
+    // PostgreSQL: the Service the settings name, on its port, with the Secret's credentials.
+    expect(Object.keys(services), "POSTGRES_HOST names a Service").toContain(program.POSTGRES_HOST);
+    expect(Number(program.POSTGRES_PORT), "POSTGRES_PORT is the Service's port").toBe(
+      services[program.POSTGRES_HOST!],
+    );
+    const { POSTGRES_USER: user, POSTGRES_DB: db, POSTGRES_PASSWORD: password } = program;
+    expect(
+      user && db && password,
+      "the credentials Secret carries POSTGRES_USER, POSTGRES_DB, POSTGRES_PASSWORD",
+    ).toBeTruthy();
+    psql(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+    psql(`DROP ROLE IF EXISTS "${user}"`);
+    expect(psql(`CREATE ROLE "${user}" LOGIN PASSWORD '${password}'`).status).toBe(0);
+    expect(psql(`CREATE DATABASE "${db}" OWNER "${user}"`).status).toBe(0);
+
+    // Redis: the Service in REDIS_URL, on its port, demanding the generated password.
+    const url = new URL(program.REDIS_URL!);
+    expect(Object.keys(services), "REDIS_URL names a Service").toContain(url.hostname);
+    expect(Number(url.port), "REDIS_URL uses the Service's port").toBe(services[url.hostname]);
+    const redisPort = await freePort();
+    redis = spawn(
+      "redis-server",
+      [
+        "--port",
+        String(redisPort),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--requirepass",
+        decodeURIComponent(url.password),
+      ],
+      { stdio: "ignore" },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    env = { ...program, POSTGRES_HOST: PG.host, POSTGRES_PORT: PG.port };
+    url.hostname = "127.0.0.1";
+    url.port = String(redisPort);
+    env.REDIS_URL = url.toString();
+  }, 60_000);
+
+  afterAll(() => {
+    redis?.kill();
+    if (env) {
+      psql(`DROP DATABASE IF EXISTS "${env.POSTGRES_DB}" WITH (FORCE)`);
+      psql(`DROP ROLE IF EXISTS "${env.POSTGRES_USER}"`);
+    }
+  });
+
+  it("migrates and reports ready with the program's environment", () => {
+    const migrate = runApp(["manage.py", "migrate", "--noinput"], env);
+    expect(migrate.status, migrate.stderr).toBe(0);
+    expect(migrate.stdout).toContain("Applying demo.0001_initial... OK");
+    const ready = runApp(READINESS, env);
+    expect(ready.status, ready.stderr).toBe(0);
+    expect(JSON.parse(ready.stdout.trim().split("\n").at(-1)!)).toEqual([200, { status: "ok" }]);
+  });
+
+  it.each([
+    ["REDIS_URL", "REDIS_URI"],
+    ["POSTGRES_HOST", "POSTGRESQL_HOST"],
+    ["POSTGRES_PASSWORD", "POSTGRES_PASS"],
+    ["DJANGO_SECRET_KEY", "SECRET_KEY"],
+  ])("fails when %s is renamed (to %s)", (name, renamed) => {
+    const { [name]: value, ...rest } = env;
+    const result = runApp(READINESS, { ...rest, [renamed]: value! });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(name);
+  });
+
+  it("is not ready when the password does not match the server's", () => {
+    const wrong = new URL(env.REDIS_URL!);
+    wrong.password = "not-the-generated-one";
+    const result = runApp(READINESS, { ...env, REDIS_URL: wrong.toString() });
+    expect(JSON.parse(result.stdout.trim().split("\n").at(-1)!)[0]).toBe(503);
+  });
+});
