@@ -1,0 +1,137 @@
+/**
+ * The CrossGuard policies `pulumi preview` and `pulumi up` run against every stack (see
+ * index.ts and the workflows). They check the properties the design relies on, so a change
+ * that weakens one fails before anything is created. Each is plain data over a resource's
+ * properties, tested directly in tests/policy.test.ts.
+ */
+import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { APP_CONTAINER } from "../components/k8s/appPod";
+import { podSpecOf, restrictedViolations } from "../lib/podSecurity";
+
+export interface PolicyConfig {
+  /** prod: Cloud SQL must be REGIONAL. */
+  requireHighAvailability?: boolean;
+  /** GCP stacks: every container image must be pinned by digest. */
+  requireImageDigests?: boolean;
+}
+
+type Check = (props: Record<string, any>, config: PolicyConfig) => string[];
+
+function policy(
+  name: string,
+  description: string,
+  types: string[],
+  check: Check,
+  configSchema?: ResourceValidationPolicy["configSchema"],
+): ResourceValidationPolicy {
+  return {
+    name,
+    description,
+    enforcementLevel: "mandatory",
+    configSchema,
+    validateResource: (args: ResourceValidationArgs, reportViolation) => {
+      if (!types.includes(args.type)) return;
+      const config = args.getConfig<PolicyConfig>() ?? {};
+      for (const problem of check(args.props, config)) reportViolation(`${args.name}: ${problem}`);
+    },
+  };
+}
+
+const WORKLOAD_TYPES = [
+  "kubernetes:apps/v1:Deployment",
+  "kubernetes:apps/v1:StatefulSet",
+  "kubernetes:apps/v1:DaemonSet",
+  "kubernetes:batch/v1:Job",
+  "kubernetes:batch/v1:CronJob",
+  "kubernetes:core/v1:Pod",
+];
+const LONG_RUNNING = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
+
+export const policies: ResourceValidationPolicy[] = [
+  policy(
+    "cloud-sql-private-backed-up",
+    "Cloud SQL: no public IP, TLS required, backups with point-in-time recovery, and REGIONAL where high availability is required.",
+    ["gcp:sql/databaseInstance:DatabaseInstance"],
+    (props, config) => {
+      const settings = props.settings ?? {};
+      const problems: string[] = [];
+      if (settings.ipConfiguration?.ipv4Enabled !== false)
+        problems.push("has a public IP (ipv4Enabled must be false)");
+      if (settings.ipConfiguration?.sslMode !== "ENCRYPTED_ONLY")
+        problems.push("does not require TLS (sslMode ENCRYPTED_ONLY)");
+      if (settings.backupConfiguration?.enabled !== true) problems.push("has no backups");
+      if (settings.backupConfiguration?.pointInTimeRecoveryEnabled !== true)
+        problems.push("has no point-in-time recovery");
+      if (config.requireHighAvailability && settings.availabilityType !== "REGIONAL") {
+        problems.push("is not highly available (availabilityType REGIONAL)");
+      }
+      return problems;
+    },
+    { properties: { requireHighAvailability: { type: "boolean", default: false } } },
+  ),
+  policy(
+    "memorystore-auth-tls",
+    "Memorystore for Redis: AUTH on and in-transit encryption.",
+    ["gcp:redis/instance:Instance"],
+    (props) => [
+      ...(props.authEnabled === true ? [] : ["has AUTH off"]),
+      ...(props.transitEncryptionMode === "SERVER_AUTHENTICATION" ? [] : ["does not encrypt in transit"]),
+    ],
+  ),
+  policy(
+    "bucket-uniform-access",
+    "Cloud Storage buckets use uniform bucket-level access (no per-object ACLs).",
+    ["gcp:storage/bucket:Bucket"],
+    (props) => (props.uniformBucketLevelAccess === true ? [] : ["does not use uniform bucket-level access"]),
+  ),
+  policy(
+    "gke-hardened",
+    "GKE: private nodes, Workload Identity, shielded nodes with secure boot.",
+    ["gcp:container/cluster:Cluster", "gcp:container/nodePool:NodePool"],
+    (props) => {
+      const problems: string[] = [];
+      if (props.nodeConfig?.shieldedInstanceConfig?.enableSecureBoot !== true)
+        problems.push("nodes boot without secure boot");
+      if (props.nodeConfig?.workloadMetadataConfig?.mode !== "GKE_METADATA")
+        problems.push("nodes expose the VM metadata to pods");
+      if ("cluster" in props) return problems; // a node pool
+      if (props.privateClusterConfig?.enablePrivateNodes !== true) problems.push("has public nodes");
+      if (!props.workloadIdentityConfig?.workloadPool) problems.push("has no Workload Identity");
+      if (props.enableShieldedNodes !== true) problems.push("has no shielded nodes");
+      return problems;
+    },
+  ),
+  policy(
+    "containers-restricted",
+    "Every container: CPU and memory limits, the restricted security context, a read-only root filesystem; long-running ones have a liveness probe.",
+    WORKLOAD_TYPES,
+    (props) => {
+      const problems = restrictedViolations(props);
+      // The load generator is a client: it only fails by exiting, which the kubelet restarts.
+      const isClient = props.metadata?.labels?.["app.kubernetes.io/component"] === "load-generator";
+      if (LONG_RUNNING.has(props.kind) && !isClient) {
+        for (const container of podSpecOf(props)?.containers ?? []) {
+          if (!container.livenessProbe) {
+            problems.push(`container ${container.name} has no liveness probe`);
+          }
+        }
+      }
+      return problems;
+    },
+  ),
+  policy(
+    "images-by-digest",
+    "Where required (the GCP stacks), the app's image is deployed by digest: every pod runs exactly the bytes that were built.",
+    WORKLOAD_TYPES,
+    (props, config) => {
+      if (!config.requireImageDigests) return [];
+      return (podSpecOf(props)?.containers ?? [])
+        .filter(
+          (c: { name: string; image?: string }) =>
+            c.name === APP_CONTAINER && !String(c.image ?? "").includes("@sha256:"),
+        )
+        .map((c: { image?: string }) => `the app container uses ${c.image}, not a digest`);
+    },
+    { properties: { requireImageDigests: { type: "boolean", default: false } } },
+  ),
+];
