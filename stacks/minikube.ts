@@ -8,13 +8,13 @@ import { contextHash } from "../components/image/contextHash";
 import { LocalAppImage } from "../components/image/LocalAppImage";
 import type { AppBackends } from "../components/k8s/backends";
 import { DevSource } from "../components/k8s/DevSource";
-import { DjangoApp } from "../components/k8s/DjangoApp";
+import { APP_NAME, DATABASE_CLIENT_ROLES, DjangoApp } from "../components/k8s/DjangoApp";
 import { InClusterPostgres, POSTGRES_PORT } from "../components/k8s/InClusterPostgres";
 import { InClusterRedis, REDIS_PORT } from "../components/k8s/InClusterRedis";
 import { Keda } from "../components/k8s/Keda";
 import { LoadGenerator } from "../components/k8s/LoadGenerator";
 import { AppNamespace } from "../components/k8s/namespace";
-import { toPods } from "../components/k8s/networkPolicies";
+import { namespacePods, podsOf, toPods } from "../components/k8s/networkPolicies";
 import { selectorLabels } from "../components/k8s/specs";
 import { APP_CONTEXT_DIR, watchCommands, workloadArgs } from "./appArgs";
 import type { StackConfig } from "./config";
@@ -38,10 +38,16 @@ export function minikubeStack(config: Extract<StackConfig, { platform: "minikube
       size: local.postgres.size,
       hostPath: local.postgres.hostPath,
       storageClass: local.postgres.storageClass,
+      clients: [podsOf(APP_NAME, DATABASE_CLIENT_ROLES)],
     },
     components,
   );
-  const redis = new InClusterRedis("redis", { namespace: ns, image: local.redis.image }, components);
+  // The app's pods, and KEDA when it reads the queue's length.
+  const redis = new InClusterRedis(
+    "redis",
+    { namespace: ns, image: local.redis.image, clients: [podsOf(APP_NAME), namespacePods("keda")] },
+    components,
+  );
 
   const built = config.image
     ? undefined

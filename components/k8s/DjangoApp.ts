@@ -11,7 +11,7 @@ import { type AppPodInput, appPodSpec } from "./appPod";
 import { FIXED_SIZES, roleSpecs } from "./appRoles";
 import { type DjangoSettings, REDIS_CA_MOUNT, settingsData } from "./appSettings";
 import type { AppBackends } from "./backends";
-import { egressPolicy, ingressPolicy, tcp } from "./networkPolicies";
+import { appSelector, egressPolicy, ingressPolicy, tcp } from "./networkPolicies";
 import type { CpuScaling, QueueScaling } from "./scaling";
 import {
   runOnceJobName,
@@ -64,6 +64,8 @@ export interface DjangoAppArgs {
 }
 
 export const APP_NAME = "django";
+/** The roles that talk to the database (Flower and collectstatic do not). */
+export const DATABASE_CLIENT_ROLES = ["web", "worker", "beat", "migrate"];
 export const APP_SERVICE_ACCOUNT = "django";
 export const COLLECTSTATIC_SERVICE_ACCOUNT = "django-collectstatic";
 
@@ -324,10 +326,7 @@ export class DjangoApp extends pulumi.ComponentResource {
   private createNetworkPolicies(name: string, args: DjangoAppArgs) {
     const opts = { parent: this };
     const { namespace, backends } = args;
-    const role = (...components: string[]) => ({
-      matchLabels: { "app.kubernetes.io/name": APP_NAME },
-      matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: components }],
-    });
+    const role = (...components: string[]) => appSelector(APP_NAME, components);
     const flowerSources =
       args.flower.service.type === "NodePort"
         ? [{}] // a browser on the host, through the node
@@ -343,7 +342,7 @@ export class DjangoApp extends pulumi.ComponentResource {
     egressPolicy(
       `${name}-app-egress`,
       namespace,
-      role("web", "worker", "beat", "migrate"),
+      role(...DATABASE_CLIENT_ROLES),
       [...backends.network.database, ...backends.network.redis, ...(backends.network.cloudApis ?? [])],
       opts,
     );

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ENV } from "./appContract";
-import { ingressPolicy, tcp } from "./networkPolicies";
+import { ingressPolicy, type NetworkPolicyPeer, tcp } from "./networkPolicies";
 import {
   execProbe,
   hardenedContainer,
@@ -35,17 +35,12 @@ export interface InClusterPostgresArgs {
   storageClass?: string;
   database?: string;
   user?: string;
+  /** Who may connect; the namespace denies everyone else. */
+  clients: NetworkPolicyPeer[];
   sizes?: Sizes;
 }
 
 export const POSTGRES_SERVICE = "postgres";
-/** The app pods that talk to the database. */
-export const DATABASE_CLIENTS = {
-  matchLabels: { "app.kubernetes.io/name": "django" },
-  matchExpressions: [
-    { key: "app.kubernetes.io/component", operator: "In", values: ["web", "worker", "beat", "migrate"] },
-  ],
-};
 export const POSTGRES_PORT = 5432;
 // The postgres user of the alpine image; the hostPath directory must belong to it.
 export const POSTGRES_UID = 70;
@@ -177,12 +172,12 @@ export class InClusterPostgres extends pulumi.ComponentResource {
       }),
       parent,
     );
-    // Only the app's pods that use the database may connect (the namespace denies the rest).
+    // Only the given clients may connect (the namespace denies the rest).
     ingressPolicy(
       `${name}-ingress`,
       args.namespace,
       { matchLabels: selectorLabels("postgres", "database") },
-      [{ from: [{ podSelector: DATABASE_CLIENTS }], ports: [tcp(POSTGRES_PORT)] }],
+      [{ from: args.clients, ports: [tcp(POSTGRES_PORT)] }],
       parent,
     );
     // Resolves once the StatefulSet is ready (pg_isready), so whatever is configured with

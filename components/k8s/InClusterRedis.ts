@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { memoryBytes } from "../../lib/quantity";
-import { ingressPolicy, tcp } from "./networkPolicies";
+import { ingressPolicy, type NetworkPolicyPeer, tcp } from "./networkPolicies";
 import {
   execProbe,
   hardenedContainer,
@@ -23,6 +23,8 @@ export interface InClusterRedisArgs {
   namespace: pulumi.Input<string>;
   image: string;
   sizes?: Sizes;
+  /** Who may connect; the namespace denies everyone else. */
+  clients: NetworkPolicyPeer[];
 }
 
 export const REDIS_SERVICE = "redis";
@@ -134,17 +136,14 @@ maxmemory-policy noeviction
       }),
       parent,
     );
-    // The app's pods, and KEDA when it reads the queue length; nothing else.
+    // Only the given clients may connect (the namespace denies the rest).
     ingressPolicy(
       `${name}-ingress`,
       args.namespace,
       { matchLabels: selectorLabels("redis", "broker") },
       [
         {
-          from: [
-            { podSelector: { matchLabels: { "app.kubernetes.io/name": "django" } } },
-            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "keda" } } },
-          ],
+          from: args.clients,
           ports: [tcp(REDIS_PORT)],
         },
       ],

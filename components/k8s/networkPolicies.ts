@@ -9,6 +9,7 @@ import { PART_OF } from "./specs";
 
 export type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 export type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
+export type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 type Selector = k8s.types.input.meta.v1.LabelSelector;
 
 const labels = { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" };
@@ -28,6 +29,26 @@ export function toCidrs(cidrs: pulumi.Input<string>[], ports: number[], except?:
     to: cidrs.map((cidr) => ({ ipBlock: { cidr, ...(except ? { except } : {}) } })),
     ports: ports.map(tcp),
   };
+}
+
+/** The pods of one app (app.kubernetes.io/name), optionally only some of its components. */
+export function appSelector(name: string, components?: string[]): Selector {
+  return {
+    matchLabels: { "app.kubernetes.io/name": name },
+    ...(components
+      ? { matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: components }] }
+      : {}),
+  };
+}
+
+/** Those pods, in this namespace, as a peer of a rule. */
+export function podsOf(name: string, components?: string[]): NetworkPolicyPeer {
+  return { podSelector: appSelector(name, components) };
+}
+
+/** Every pod of another namespace. */
+export function namespacePods(namespace: string): NetworkPolicyPeer {
+  return { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } };
 }
 
 /** Everything but private ranges: public endpoints such as Google APIs. */
