@@ -121,11 +121,29 @@ export function stackConfig(stack: string, root = ROOT): Record<string, string> 
  */
 export async function runProgram(stack: string, overrides: Record<string, string> = {}): Promise<ProgramRun> {
   const config = { ...stackConfig(stack), ...overrides };
+  return runWithMocks(PROJECT, stack, config, async () => {
+    // Exactly what index.ts does; imported here so each run reads its own config.
+    const { loadConfig } = await import("../stacks/config");
+    const { deploy } = await import("../stacks");
+    return deploy(loadConfig());
+  });
+}
+
+/**
+ * Runs `program` as a Pulumi program of `project`/`stack` with `config`, under the recording
+ * mocks. Also used for the bootstrap project.
+ */
+export async function runWithMocks(
+  project: string,
+  stack: string,
+  config: Record<string, string>,
+  program: () => Promise<Record<string, unknown>>,
+): Promise<ProgramRun> {
   const monitor = new RecordingMonitor({
     newResource: (args) => mockResourceState(args),
     call: (args) => mockCall(args),
   });
-  pulumi.runtime.setMockOptions(monitor, PROJECT, stack, false);
+  pulumi.runtime.setMockOptions(monitor, project, stack, false);
   // What setMocks switches on after setMockOptions; secrets must travel as secrets.
   Object.assign(getStore(), {
     supportsSecrets: true,
@@ -139,11 +157,8 @@ export async function runProgram(stack: string, overrides: Record<string, string
   let programOutputs: Record<string, unknown> = {};
   let programError: unknown;
   await pulumi.runtime.runInPulumiStack(async () => {
-    // Exactly what index.ts does; imported here so each run reads its own config.
-    const { loadConfig } = await import("../stacks/config");
-    const { deploy } = await import("../stacks");
     try {
-      programOutputs = deploy(loadConfig());
+      programOutputs = await program();
     } catch (error) {
       programError = error;
       return {};

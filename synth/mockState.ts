@@ -71,6 +71,14 @@ function gcpComputed(type: string, name: string, inputs: Record<string, any>): R
         name: inputs.name ?? name,
         selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/${name}`,
       };
+    case "gcp:iam/workloadIdentityPool:WorkloadIdentityPool":
+      return {
+        name: `projects/123456789/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}`,
+      };
+    case "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
+      return {
+        name: `projects/123456789/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}/providers/${inputs.workloadIdentityPoolProviderId}`,
+      };
     case "gcp:artifactregistry/repository:Repository":
       return { repositoryId: inputs.repositoryId ?? name };
     default:
@@ -117,9 +125,20 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs): {
     return { id, state: inputs };
   }
   if (args.type.startsWith("gcp:") && !args.type.startsWith("pulumi:providers:")) {
-    return { id: `${args.name}-id`, state: { ...inputs, ...gcpComputed(args.type, args.name, inputs) } };
+    return {
+      id: gcpId(args.type, args.name, inputs),
+      state: { ...inputs, ...gcpComputed(args.type, args.name, inputs) },
+    };
   }
   return { id: `${args.name}-id`, state: inputs };
+}
+
+/** Resource IDs where the program uses them (KMS key paths). */
+function gcpId(type: string, name: string, inputs: Record<string, any>): string {
+  if (type === "gcp:kms/keyRing:KeyRing")
+    return `projects/${inputs.project}/locations/${inputs.location}/keyRings/${inputs.name}`;
+  if (type === "gcp:kms/cryptoKey:CryptoKey") return `${inputs.keyRing}/cryptoKeys/${inputs.name}`;
+  return `${name}-id`;
 }
 
 /** Answers to provider functions (invokes). */

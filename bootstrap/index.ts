@@ -1,0 +1,3 @@
+import { bootstrap, loadBootstrapConfig } from "./program";
+
+export = bootstrap(loadBootstrapConfig());
