@@ -11,7 +11,7 @@ import { DevSource } from "../components/k8s/DevSource";
 import { APP_NAME, DATABASE_CLIENT_ROLES, DjangoApp } from "../components/k8s/DjangoApp";
 import { InClusterPostgres, POSTGRES_PORT } from "../components/k8s/InClusterPostgres";
 import { InClusterRedis, REDIS_PORT } from "../components/k8s/InClusterRedis";
-import { Keda } from "../components/k8s/Keda";
+import { KEDA_NAMESPACE, Keda } from "../components/k8s/Keda";
 import { LoadGenerator } from "../components/k8s/LoadGenerator";
 import { AppNamespace } from "../components/k8s/namespace";
 import { namespacePods, podsOf, toPods } from "../components/k8s/networkPolicies";
@@ -45,7 +45,7 @@ export function minikubeStack(config: Extract<StackConfig, { platform: "minikube
   // The app's pods, and KEDA when it reads the queue's length.
   const redis = new InClusterRedis(
     "redis",
-    { namespace: ns, image: local.redis.image, clients: [podsOf(APP_NAME), namespacePods("keda")] },
+    { namespace: ns, image: local.redis.image, clients: [podsOf(APP_NAME), namespacePods(KEDA_NAMESPACE)] },
     components,
   );
 
@@ -74,6 +74,7 @@ export function minikubeStack(config: Extract<StackConfig, { platform: "minikube
   };
   // Queue-length autoscaling of the worker needs KEDA in the cluster.
   const keda = config.worker.scaling.mode === "queue" ? new Keda("keda", components) : undefined;
+  const shared = workloadArgs(config);
   const app = new DjangoApp(
     "django",
     {
@@ -82,15 +83,15 @@ export function minikubeStack(config: Extract<StackConfig, { platform: "minikube
       // A built image exists only in minikube's Docker: never try a registry for it.
       imagePullPolicy: built ? "Never" : "IfNotPresent",
       backends,
-      ...workloadArgs(config),
-      django: { ...workloadArgs(config).django, debug: Boolean(devSource) },
+      ...shared,
+      django: { ...shared.django, debug: Boolean(devSource) },
       development: devSource
         ? {
             sourceClaimName: devSource.claim.metadata.name,
             sourceRevision: contextHash(APP_CONTEXT_DIR).slice(0, 16),
           }
         : undefined,
-      web: { ...workloadArgs(config).web, service: { type: "NodePort" } },
+      web: { ...shared.web, service: { type: "NodePort" } },
       flower: { user: config.flower.user, service: { type: "NodePort" } },
       keda: keda?.release,
     },

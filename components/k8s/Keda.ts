@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { POD_SECURITY_LABELS } from "./namespace";
 
+export const KEDA_NAMESPACE = "keda";
 export const KEDA_CHART = { chart: "keda", version: "2.17.2", repo: "https://kedacore.github.io/charts" };
 
 export class Keda extends pulumi.ComponentResource {
@@ -17,7 +18,7 @@ export class Keda extends pulumi.ComponentResource {
       `${name}-namespace`,
       {
         metadata: {
-          name: "keda",
+          name: KEDA_NAMESPACE,
           labels: { ...POD_SECURITY_LABELS, "app.kubernetes.io/part-of": "django-k8s" },
         },
       },
