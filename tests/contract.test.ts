@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  APP_SECRETS_DIR,
   APP_UID,
   BEAT_HEARTBEAT_FILE,
   COMMANDS,
@@ -36,12 +37,14 @@ function pythonSources(dir = appDir): string {
 describe("the app contract", () => {
   const sources = pythonSources();
 
-  it.each(Object.values(ENV).filter((name) => name !== ENV.flowerBasicAuth))("the app reads %s", (name) => {
+  it.each(Object.values(ENV))("the app reads %s", (name) => {
     expect(sources).toMatch(new RegExp(`["']${name}["']`));
   });
 
-  it("Flower reads FLOWER_BASIC_AUTH itself (its FLOWER_ environment prefix)", () => {
-    expect(ENV.flowerBasicAuth.startsWith("FLOWER_")).toBe(true);
+  it("Flower reads its basic auth from the mounted Secret (app/flowerconfig.py)", () => {
+    const config = read("flowerconfig.py");
+    expect(config).toContain(`"${APP_SECRETS_DIR}"`);
+    expect(config).toContain(`"${ENV.flowerBasicAuth}"`);
     expect(read("requirements.txt")).toMatch(/^flower==/m);
   });
 

@@ -106,6 +106,26 @@ describe("rendered Kubernetes objects", () => {
     }
   });
 
+  it("give no pod a secret through its environment: Secrets are mounted files", () => {
+    for (const [label, run] of runs) {
+      for (const object of manifests(run)) {
+        const pod = podSpecOf(object);
+        if (!pod) continue;
+        for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
+          const where = `${label} ${object.metadata.name}/${container.name}`;
+          expect(
+            (container.envFrom ?? []).filter((source: any) => source.secretRef),
+            where,
+          ).toEqual([]);
+          expect(
+            (container.env ?? []).filter((variable: any) => variable.valueFrom?.secretKeyRef),
+            where,
+          ).toEqual([]);
+        }
+      }
+    }
+  });
+
   it("label everything with app.kubernetes.io/*", () => {
     for (const [, run] of runs) {
       for (const object of manifests(run)) {

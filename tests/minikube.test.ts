@@ -39,7 +39,16 @@ describe("in-cluster PostgreSQL", () => {
       name: "data",
       persistentVolumeClaim: { claimName: "postgres-data" },
     });
-    expect(pod.containers[0].envFrom).toEqual([{ secretRef: { name: "postgres-credentials" } }]);
+    // The image's <NAME>_FILE variables point into the mounted Secret: no credential in the environment.
+    expect(pod.volumes).toContainEqual({
+      name: "credentials",
+      secret: { secretName: "postgres-credentials", defaultMode: 0o440 },
+    });
+    expect(pod.containers[0].env).toContainEqual({
+      name: "POSTGRES_PASSWORD_FILE",
+      value: "/run/secrets/postgres/POSTGRES_PASSWORD",
+    });
+    expect(pod.containers[0].envFrom).toBeUndefined();
     expect(pod.containers[0].readinessProbe.exec.command.join(" ")).toContain("pg_isready");
     expect(Object.keys(manifest(run, "Secret", "postgres-credentials").stringData).sort()).toEqual(
       [...DATABASE_SECRET_KEYS].sort(),
@@ -72,7 +81,9 @@ describe("in-cluster Redis", () => {
     expect(pod.containers[0].command).toEqual(["redis-server", "/etc/redis/redis.conf"]);
     expect(pod.volumes.find((v: any) => v.name === "config").secret.items).toEqual([
       { key: "redis.conf", path: "redis.conf" },
+      { key: "password", path: "password" },
     ]);
+    expect(pod.containers[0].env).toBeUndefined();
     expect(manifest(run, "Service", "redis").spec.ports[0].port).toBe(6379);
   });
 });
@@ -80,7 +91,8 @@ describe("in-cluster Redis", () => {
 describe("DjangoApp", () => {
   it("puts settings in a ConfigMap and secrets in a Secret, by contract name", () => {
     const web = appContainer("Deployment", "web");
-    const [configMapRef, secretRef, dbRef] = web.envFrom;
+    const [configMapRef] = web.envFrom;
+    expect(web.envFrom).toHaveLength(1);
     const settings = manifest(run, "ConfigMap", configMapRef.configMapRef.name);
     expect(settings.data).toMatchObject({
       [ENV.postgresHost]: "postgres",
@@ -89,12 +101,23 @@ describe("DjangoApp", () => {
       [ENV.https]: "false",
       [ENV.allowedHosts]: "*",
     });
-    const secret = manifest(run, "Secret", secretRef.secretRef.name);
-    expect(Object.keys(secret.stringData).sort()).toEqual(
+    // Secrets are mounted files; <NAME>_FILE points at each key.
+    const volumes = manifest(run, "Deployment", "web").spec.template.spec.volumes;
+    const appSecret = volumes.find((v: any) => v.name === "app-secrets").secret.secretName;
+    expect(Object.keys(manifest(run, "Secret", appSecret).stringData).sort()).toEqual(
       [ENV.secretKey, ENV.flowerBasicAuth, ENV.redisUrl].sort(),
     );
     // The database pod's own Secret: the credentials exist once.
-    expect(dbRef).toEqual({ secretRef: { name: "postgres-credentials" } });
+    expect(volumes.find((v: any) => v.name === "database-secrets").secret.secretName).toBe(
+      "postgres-credentials",
+    );
+    expect(web.env).toEqual(
+      expect.arrayContaining([
+        { name: "DJANGO_SECRET_KEY_FILE", value: "/run/secrets/django/DJANGO_SECRET_KEY" },
+        { name: "REDIS_URL_FILE", value: "/run/secrets/django/REDIS_URL" },
+        { name: "POSTGRES_PASSWORD_FILE", value: "/run/secrets/postgres/POSTGRES_PASSWORD" },
+      ]),
+    );
   });
 
   it("runs web with its command, port, probes and a NodePort Service", () => {

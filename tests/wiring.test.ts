@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ProgramRun, type RecordedResource, ROOT } from "../synth/harness";
@@ -29,24 +30,58 @@ const byStateName = (run: ProgramRun, type: string, name: string): RecordedResou
   return found;
 };
 
-/** The environment the web container gets, as the kubelet would assemble it. */
-function webEnvironment(run: ProgramRun): Record<string, string> {
+/**
+ * The environment the web container gets, as the kubelet would assemble it, with each mounted
+ * secret written under `secretsRoot` and its `<NAME>_FILE` pointing there.
+ */
+function webEnvironment(run: ProgramRun, secretsRoot: string): Record<string, string> {
   const web = run.resources.find(
     (r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "django-web",
   )!;
-  const container = (web.unmaskedInputs as any).spec.template.spec.containers[0];
+  const pod = (web.unmaskedInputs as any).spec.template.spec;
+  const container = pod.containers[0];
   const env: Record<string, string> = {};
-  for (const source of container.envFrom) {
-    const data = source.configMapRef
-      ? (byStateName(run, "kubernetes:core/v1:ConfigMap", source.configMapRef.name).unmaskedInputs as any)
-          .data
-      : (byStateName(run, "kubernetes:core/v1:Secret", source.secretRef.name).unmaskedInputs as any)
-          .stringData;
-    Object.assign(env, data);
+  for (const source of container.envFrom ?? []) {
+    expect(source.secretRef, "no Secret reaches the environment").toBeUndefined();
+    Object.assign(
+      env,
+      (byStateName(run, "kubernetes:core/v1:ConfigMap", source.configMapRef.name).unmaskedInputs as any).data,
+    );
   }
-  for (const variable of container.env ?? []) env[variable.name] = variable.value;
+  const mountedSecrets = new Map<string, Record<string, string>>();
+  for (const mount of container.volumeMounts) {
+    const volume = pod.volumes.find((v: any) => v.name === mount.name);
+    if (volume?.secret) {
+      const secret = byStateName(run, "kubernetes:core/v1:Secret", volume.secret.secretName);
+      mountedSecrets.set(mount.mountPath, (secret.unmaskedInputs as any).stringData);
+    }
+  }
+  for (const variable of container.env ?? []) {
+    expect(
+      variable.valueFrom?.secretKeyRef,
+      `${variable.name} comes from a file, not a secretKeyRef`,
+    ).toBeUndefined();
+    if (!variable.name.endsWith("_FILE")) {
+      env[variable.name] = variable.value;
+      continue;
+    }
+    // <NAME>_FILE=/run/secrets/x/KEY: the key must exist in the Secret mounted at /run/secrets/x.
+    const directory = path.dirname(variable.value);
+    const key = path.basename(variable.value);
+    const data = mountedSecrets.get(directory);
+    expect(data, `${variable.name} points into ${directory}, where no Secret is mounted`).toBeDefined();
+    expect(Object.keys(data!), `${variable.name}: the Secret has no key ${key}`).toContain(key);
+    const file = path.join(secretsRoot, directory, key);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, data![key]!);
+    env[variable.name] = file;
+  }
   return env;
 }
+
+/** A variable's value, from itself or from its file. */
+const valueOf = (env: Record<string, string>, name: string) =>
+  env[name] ?? (env[`${name}_FILE`] ? fs.readFileSync(env[`${name}_FILE`]!, "utf8") : undefined);
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -93,7 +128,7 @@ describe("wiring between the program and the app", () => {
   beforeAll(async () => {
     expect(fs.existsSync(PYTHON), "the app's venv is missing: run bash scripts/test-all.sh").toBe(true);
     const run = await synth("minikube");
-    const program = webEnvironment(run);
+    const program = webEnvironment(run, fs.mkdtempSync(path.join(os.tmpdir(), "wiring-")));
     const services = Object.fromEntries(
       manifests(run)
         .filter((m) => m.kind === "Service")
@@ -105,7 +140,9 @@ describe("wiring between the program and the app", () => {
     expect(Number(program.POSTGRES_PORT), "POSTGRES_PORT is the Service's port").toBe(
       services[program.POSTGRES_HOST!],
     );
-    const { POSTGRES_USER: user, POSTGRES_DB: db, POSTGRES_PASSWORD: password } = program;
+    const [user, db, password] = ["POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD"].map((name) =>
+      valueOf(program, name),
+    );
     expect(
       user && db && password,
       "the credentials Secret carries POSTGRES_USER, POSTGRES_DB, POSTGRES_PASSWORD",
@@ -116,7 +153,7 @@ describe("wiring between the program and the app", () => {
     expect(psql(`CREATE DATABASE "${db}" OWNER "${user}"`).status).toBe(0);
 
     // Redis: the Service in REDIS_URL, on its port, demanding the generated password.
-    const url = new URL(program.REDIS_URL!);
+    const url = new URL(valueOf(program, "REDIS_URL")!);
     expect(Object.keys(services), "REDIS_URL names a Service").toContain(url.hostname);
     expect(Number(url.port), "REDIS_URL uses the Service's port").toBe(services[url.hostname]);
     const redisPort = await freePort();
@@ -141,14 +178,15 @@ describe("wiring between the program and the app", () => {
     env = { ...program, POSTGRES_HOST: PG.host, POSTGRES_PORT: PG.port };
     url.hostname = "127.0.0.1";
     url.port = String(redisPort);
-    env.REDIS_URL = url.toString();
+    // Rewrite the mounted file, as a different Service address would be.
+    fs.writeFileSync(env.REDIS_URL_FILE!, url.toString());
   }, 60_000);
 
   afterAll(() => {
     redis?.kill();
     if (env) {
-      psql(`DROP DATABASE IF EXISTS "${env.POSTGRES_DB}" WITH (FORCE)`);
-      psql(`DROP ROLE IF EXISTS "${env.POSTGRES_USER}"`);
+      psql(`DROP DATABASE IF EXISTS "${valueOf(env, "POSTGRES_DB")}" WITH (FORCE)`);
+      psql(`DROP ROLE IF EXISTS "${valueOf(env, "POSTGRES_USER")}"`);
     }
   });
 
@@ -162,21 +200,22 @@ describe("wiring between the program and the app", () => {
   });
 
   it.each([
-    ["REDIS_URL", "REDIS_URI"],
-    ["POSTGRES_HOST", "POSTGRESQL_HOST"],
-    ["POSTGRES_PASSWORD", "POSTGRES_PASS"],
-    ["DJANGO_SECRET_KEY", "SECRET_KEY"],
-  ])("fails when %s is renamed (to %s)", (name, renamed) => {
+    ["REDIS_URL_FILE", "REDIS_URL_PATH", "REDIS_URL"],
+    ["POSTGRES_HOST", "POSTGRESQL_HOST", "POSTGRES_HOST"],
+    ["POSTGRES_PASSWORD_FILE", "POSTGRES_PASS_FILE", "POSTGRES_PASSWORD"],
+    ["DJANGO_SECRET_KEY_FILE", "SECRET_KEY_FILE", "DJANGO_SECRET_KEY"],
+  ])("fails when %s is renamed (to %s)", (name, renamed, reported) => {
     const { [name]: value, ...rest } = env;
     const result = runApp(READINESS, { ...rest, [renamed]: value! });
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain(name);
+    expect(result.stderr).toContain(reported);
   });
 
   it("is not ready when the password does not match the server's", () => {
-    const wrong = new URL(env.REDIS_URL!);
+    const wrong = new URL(valueOf(env, "REDIS_URL")!);
     wrong.password = "not-the-generated-one";
-    const result = runApp(READINESS, { ...env, REDIS_URL: wrong.toString() });
+    const { REDIS_URL_FILE: _, ...rest } = env;
+    const result = runApp(READINESS, { ...rest, REDIS_URL: wrong.toString() });
     expect(JSON.parse(result.stdout.trim().split("\n").at(-1)!)[0]).toBe(503);
   });
 });

@@ -118,3 +118,28 @@ def test_flower_requires_basic_auth_and_has_an_open_health_path(start, app_env, 
     right = base64.b64encode(b"admin:s3cret-flower").decode()
     status, _, body = http_get(port, "/", {"Authorization": f"Basic {right}"})
     assert status == 200 and "Flower" in body
+
+
+def test_flower_takes_basic_auth_from_the_mounted_secret_file(start, app_env, clean_redis, tmp_path):
+    """The pods mount the app Secret at APP_SECRETS_DIR; FLOWER_BASIC_AUTH is not in the environment."""
+    (tmp_path / "FLOWER_BASIC_AUTH").write_text("admin:from-a-file\n")
+    port = free_port()
+    env = {**app_env, "APP_SECRETS_DIR": str(tmp_path)}
+    flower = start(
+        "flower-file",
+        [str(BIN_DIR / "celery"), "-A", "config", "flower", f"--port={port}", "--address=127.0.0.1"],
+        env,
+    )
+
+    def healthy():
+        if flower.proc.poll() is not None:
+            raise AssertionError(f"flower exited:\n{flower.log()[-3000:]}")
+        try:
+            return http_get(port, "/healthcheck", timeout=1)[0] == 200
+        except OSError:
+            return False
+
+    wait_for(healthy, 30, "flower to answer /healthcheck")
+    assert http_get(port, "/")[0] == 401
+    right = base64.b64encode(b"admin:from-a-file").decode()
+    assert http_get(port, "/", {"Authorization": f"Basic {right}"})[0] == 200

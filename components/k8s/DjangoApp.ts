@@ -6,7 +6,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { APP_DIR, COMMANDS, ENV, FLOWER_PORT, WEB_PORT } from "./appContract";
+import {
+  APP_DIR,
+  APP_SECRETS_DIR,
+  COMMANDS,
+  DATABASE_SECRET_KEYS,
+  DATABASE_SECRETS_DIR,
+  ENV,
+  FLOWER_PORT,
+  WEB_PORT,
+} from "./appContract";
 import { type AppPodInput, appPodSpec } from "./appPod";
 import { FIXED_SIZES, roleSpecs } from "./appRoles";
 import { type DjangoSettings, REDIS_CA_MOUNT, settingsData } from "./appSettings";
@@ -136,8 +145,28 @@ export class DjangoApp extends pulumi.ComponentResource {
     const appIdentity = serviceAccount(APP_SERVICE_ACCOUNT, backends.podExtras?.serviceAccountAnnotations);
 
     const dev = args.development;
-    const volumes: k8s.types.input.core.v1.Volume[] = [];
-    const mounts: k8s.types.input.core.v1.VolumeMount[] = [];
+    // Secrets as read-only files (owner and group read; the pods' fsGroup is the app's group).
+    const volumes: k8s.types.input.core.v1.Volume[] = [
+      { name: "app-secrets", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
+      {
+        name: "database-secrets",
+        secret: { secretName: backends.database.credentialsSecretName, defaultMode: 0o440 },
+      },
+    ];
+    const mounts: k8s.types.input.core.v1.VolumeMount[] = [
+      { name: "app-secrets", mountPath: APP_SECRETS_DIR, readOnly: true },
+      { name: "database-secrets", mountPath: DATABASE_SECRETS_DIR, readOnly: true },
+    ];
+    const secretFileEnv = [
+      ...[ENV.secretKey, ENV.redisUrl].map((key) => ({
+        name: `${key}_FILE`,
+        value: `${APP_SECRETS_DIR}/${key}`,
+      })),
+      ...DATABASE_SECRET_KEYS.map((key) => ({
+        name: `${key}_FILE`,
+        value: `${DATABASE_SECRETS_DIR}/${key}`,
+      })),
+    ];
     if (redisCa) {
       volumes.push({ name: "redis-ca", configMap: { name: redisCa.metadata.name } });
       mounts.push({ name: "redis-ca", mountPath: REDIS_CA_MOUNT, readOnly: true });
@@ -154,11 +183,8 @@ export class DjangoApp extends pulumi.ComponentResource {
         image: args.image,
         imagePullPolicy: args.imagePullPolicy,
         serviceAccountName: appIdentity.metadata.name,
-        envFrom: [
-          { configMapRef: { name: settings.metadata.name } },
-          { secretRef: { name: secret.metadata.name } },
-          { secretRef: { name: backends.database.credentialsSecretName } },
-        ],
+        envFrom: [{ configMapRef: { name: settings.metadata.name } }],
+        sharedEnv: secretFileEnv,
         sidecars: backends.podExtras?.sidecars,
         extraVolumes: volumes,
         extraVolumeMounts: mounts,

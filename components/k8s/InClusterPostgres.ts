@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ENV } from "./appContract";
+import { DATABASE_SECRET_KEYS, ENV } from "./appContract";
 import { ingressPolicy, type NetworkPolicyPeer, tcp } from "./networkPolicies";
 import {
   execProbe,
@@ -45,6 +45,7 @@ export const POSTGRES_PORT = 5432;
 // The postgres user of the alpine image; the hostPath directory must belong to it.
 export const POSTGRES_UID = 70;
 const DATA_DIR = "/var/lib/postgresql/data";
+const SECRETS = "/run/secrets/postgres";
 const DEFAULT_SIZES: Sizes = { cpuRequest: "100m", cpuLimit: "1", memory: "512Mi" };
 
 export class InClusterPostgres extends pulumi.ComponentResource {
@@ -115,9 +116,14 @@ export class InClusterPostgres extends pulumi.ComponentResource {
       { name: "run", mountPath: "/var/run/postgresql", sizeLimit: "16Mi" },
       { name: "tmp", mountPath: "/tmp", sizeLimit: "256Mi" },
     ]);
-    const ready = execProbe(["sh", "-c", 'pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'], {
-      periodSeconds: 5,
-    });
+    const ready = execProbe(
+      [
+        "sh",
+        "-c",
+        `pg_isready -h 127.0.0.1 -U "$(cat ${SECRETS}/POSTGRES_USER)" -d "$(cat ${SECRETS}/POSTGRES_DB)"`,
+      ],
+      { periodSeconds: 5 },
+    );
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-db`,
       {
@@ -137,19 +143,33 @@ export class InClusterPostgres extends pulumi.ComponentResource {
                 hardenedContainer({
                   name: "postgres",
                   image: args.image,
-                  envFrom: [{ secretRef: { name: this.credentials.metadata.name } }],
-                  // A subdirectory, so initdb never meets a lost+found in the volume's root.
-                  env: [{ name: "PGDATA", value: `${DATA_DIR}/pgdata` }],
+                  // The image reads <NAME>_FILE: the credentials stay files, out of the environment.
+                  env: [
+                    ...DATABASE_SECRET_KEYS.map((key) => ({
+                      name: `${key}_FILE`,
+                      value: `${SECRETS}/${key}`,
+                    })),
+                    // A subdirectory, so initdb never meets a lost+found in the volume's root.
+                    { name: "PGDATA", value: `${DATA_DIR}/pgdata` },
+                  ],
                   ports: [{ name: "postgres", containerPort: POSTGRES_PORT }],
                   resources: resources(args.sizes ?? DEFAULT_SIZES),
                   readinessProbe: ready,
                   livenessProbe: { ...ready, periodSeconds: 20, failureThreshold: 6 },
                   startupProbe: { ...ready, periodSeconds: 5, failureThreshold: 60 },
-                  volumeMounts: [{ name: "data", mountPath: DATA_DIR }, ...scratch.volumeMounts],
+                  volumeMounts: [
+                    { name: "data", mountPath: DATA_DIR },
+                    { name: "credentials", mountPath: SECRETS, readOnly: true },
+                    ...scratch.volumeMounts,
+                  ],
                 }),
               ],
               volumes: [
                 { name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } },
+                {
+                  name: "credentials",
+                  secret: { secretName: this.credentials.metadata.name, defaultMode: 0o440 },
+                },
                 ...scratch.volumes,
               ],
             },

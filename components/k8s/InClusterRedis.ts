@@ -64,14 +64,20 @@ save ""
 maxmemory ${maxMemoryMb}mb
 maxmemory-policy noeviction
 `,
-          REDISCLI_AUTH: password.result,
+          password: password.result,
         },
       },
       parent,
     );
 
     const scratch = scratchVolumes([{ name: "data", mountPath: "/data", sizeLimit: "1Gi" }]);
-    const ping = execProbe(["sh", "-c", 'test "$(redis-cli ping)" = PONG'], { periodSeconds: 10 });
+    // The probe reads the password from the mounted file, never from the pod's environment.
+    const ping = execProbe(
+      ["sh", "-c", 'test "$(REDISCLI_AUTH="$(cat /etc/redis/password)" redis-cli ping)" = PONG'],
+      {
+        periodSeconds: 10,
+      },
+    );
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-server`,
       {
@@ -91,12 +97,6 @@ maxmemory-policy noeviction
                   name: "redis",
                   image: args.image,
                   command: ["redis-server", "/etc/redis/redis.conf"],
-                  env: [
-                    {
-                      name: "REDISCLI_AUTH",
-                      valueFrom: { secretKeyRef: { name: auth.metadata.name, key: "REDISCLI_AUTH" } },
-                    },
-                  ],
                   ports: [{ name: "redis", containerPort: REDIS_PORT }],
                   resources: resources(sizes),
                   readinessProbe: ping,
@@ -113,7 +113,11 @@ maxmemory-policy noeviction
                   name: "config",
                   secret: {
                     secretName: auth.metadata.name,
-                    items: [{ key: "redis.conf", path: "redis.conf" }],
+                    defaultMode: 0o440,
+                    items: [
+                      { key: "redis.conf", path: "redis.conf" },
+                      { key: "password", path: "password" },
+                    ],
                   },
                 },
               ],

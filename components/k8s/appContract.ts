@@ -63,5 +63,13 @@ export const ENV = {
   celeryShutdownTimeout: "CELERY_SHUTDOWN_TIMEOUT",
 } as const;
 
+/**
+ * Secrets reach the app as files, never as environment values: the Secrets are mounted here
+ * and `<NAME>_FILE` points at each key (app/config/env.py reads them; Flower's
+ * app/flowerconfig.py reads FLOWER_BASIC_AUTH from APP_SECRETS_DIR).
+ */
+export const APP_SECRETS_DIR = "/run/secrets/django";
+export const DATABASE_SECRETS_DIR = "/run/secrets/postgres";
+
 /** The keys of the database credentials Secret: what the postgres image reads, and Django too. */
 export const DATABASE_SECRET_KEYS = [ENV.postgresDb, ENV.postgresUser, ENV.postgresPassword] as const;

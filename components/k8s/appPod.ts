@@ -22,6 +22,9 @@ export interface AppPodInput {
   imagePullPolicy: string;
   command: readonly string[];
   envFrom: k8s.types.input.core.v1.EnvFromSource[];
+  /** What every role gets (e.g. the `<NAME>_FILE` pointers to mounted secrets). */
+  sharedEnv?: k8s.types.input.core.v1.EnvVar[];
+  /** What this role adds. */
   env?: k8s.types.input.core.v1.EnvVar[];
   sizes: Sizes;
   ports?: k8s.types.input.core.v1.ContainerPort[];
@@ -48,7 +51,7 @@ export function appPodSpec(input: AppPodInput): PodSpec {
     imagePullPolicy: input.imagePullPolicy,
     command: [...input.command],
     envFrom: input.envFrom,
-    env: input.env,
+    env: [...(input.sharedEnv ?? []), ...(input.env ?? [])],
     ports: input.ports,
     resources: resources(input.sizes),
     livenessProbe: input.livenessProbe,
