@@ -80,7 +80,7 @@ function webEnvironment(run: ProgramRun, secretsRoot: string): Record<string, st
 }
 
 /** A variable's value, from itself or from its file. */
-const valueOf = (env: Record<string, string>, name: string) =>
+const settingValue = (env: Record<string, string>, name: string) =>
   env[name] ?? (env[`${name}_FILE`] ? fs.readFileSync(env[`${name}_FILE`]!, "utf8") : undefined);
 
 function freePort(): Promise<number> {
@@ -141,7 +141,7 @@ describe("wiring between the program and the app", () => {
       services[program.POSTGRES_HOST!],
     );
     const [user, db, password] = ["POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD"].map((name) =>
-      valueOf(program, name),
+      settingValue(program, name),
     );
     expect(
       user && db && password,
@@ -153,7 +153,7 @@ describe("wiring between the program and the app", () => {
     expect(psql(`CREATE DATABASE "${db}" OWNER "${user}"`).status).toBe(0);
 
     // Redis: the Service in REDIS_URL, on its port, demanding the generated password.
-    const url = new URL(valueOf(program, "REDIS_URL")!);
+    const url = new URL(settingValue(program, "REDIS_URL")!);
     expect(Object.keys(services), "REDIS_URL names a Service").toContain(url.hostname);
     expect(Number(url.port), "REDIS_URL uses the Service's port").toBe(services[url.hostname]);
     const redisPort = await freePort();
@@ -185,8 +185,8 @@ describe("wiring between the program and the app", () => {
   afterAll(() => {
     redis?.kill();
     if (env) {
-      psql(`DROP DATABASE IF EXISTS "${valueOf(env, "POSTGRES_DB")}" WITH (FORCE)`);
-      psql(`DROP ROLE IF EXISTS "${valueOf(env, "POSTGRES_USER")}"`);
+      psql(`DROP DATABASE IF EXISTS "${settingValue(env, "POSTGRES_DB")}" WITH (FORCE)`);
+      psql(`DROP ROLE IF EXISTS "${settingValue(env, "POSTGRES_USER")}"`);
     }
   });
 
@@ -212,7 +212,7 @@ describe("wiring between the program and the app", () => {
   });
 
   it("is not ready when the password does not match the server's", () => {
-    const wrong = new URL(valueOf(env, "REDIS_URL")!);
+    const wrong = new URL(settingValue(env, "REDIS_URL")!);
     wrong.password = "not-the-generated-one";
     const { REDIS_URL_FILE: _, ...rest } = env;
     const result = runApp(READINESS, { ...rest, REDIS_URL: wrong.toString() });
