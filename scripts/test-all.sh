@@ -32,6 +32,9 @@ npx --no-install biome check .
 npx --no-install tsc --noEmit
 (cd app && ../.venv/bin/ruff check . && ../.venv/bin/ruff format --check .)
 
+step "scanners: checkov and kubernetes-validate over every stack's rendered objects"
+bash scripts/scan.sh
+
 step "Pulumi program under mocks (vitest)"
 npx --no-install vitest run
 

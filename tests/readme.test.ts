@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { SKIP_REASONS } from "../components/k8s/scannerSkips";
 import { projectConfigSchema } from "../stacks/config";
 import { ROOT } from "../synth/harness";
 
@@ -12,6 +13,11 @@ describe("README", () => {
     expect(firstBlock).toContain("bash scripts/minikube-up.sh");
     expect(firstBlock).toContain("bash scripts/test-all.sh");
     expect(fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8")).toContain("scripts/test-all.sh");
+  });
+
+  it("lists every skipped scanner check", () => {
+    for (const check of Object.keys(SKIP_REASONS))
+      expect(readme, check).toMatch(new RegExp(`^\\| ${check} `, "m"));
   });
 
   it("documents every config key with its type and default", () => {

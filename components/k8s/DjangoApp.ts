@@ -22,6 +22,7 @@ import { type DjangoSettings, REDIS_CA_MOUNT, settingsData } from "./appSettings
 import type { AppBackends } from "./backends";
 import { appSelector, egressPolicy, ingressPolicy, tcp } from "./networkPolicies";
 import type { CpuScaling, QueueScaling } from "./scaling";
+import { checkovSkips } from "./scannerSkips";
 import {
   runOnceJobName,
   type ServiceShape,
@@ -210,7 +211,7 @@ export class DjangoApp extends pulumi.ComponentResource {
                 ),
               prefix,
             ),
-            annotations: { "pulumi.com/replaceUnready": "true" },
+            annotations: { "pulumi.com/replaceUnready": "true", ...checkovSkips("CKV_K8S_15", "CKV_K8S_43") },
           },
           spec: { backoffLimit: 2, activeDeadlineSeconds: 900, template: template(prefix, spec) },
         },
@@ -254,10 +255,17 @@ export class DjangoApp extends pulumi.ComponentResource {
       new k8s.apps.v1.Deployment(
         `${name}-${component}`,
         {
-          metadata: meta(
-            component === "worker" || component === "beat" ? `celery-${component}` : component,
-            component,
-          ),
+          metadata: {
+            ...meta(
+              component === "worker" || component === "beat" ? `celery-${component}` : component,
+              component,
+            ),
+            // Worker and beat serve no traffic: nothing for a readiness probe to gate.
+            annotations:
+              component === "worker" || component === "beat"
+                ? checkovSkips("CKV_K8S_15", "CKV_K8S_43", "CKV_K8S_9")
+                : checkovSkips("CKV_K8S_15", "CKV_K8S_43"),
+          },
           spec: {
             replicas,
             selector: { matchLabels: selectorLabels(APP_NAME, component) },

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DATABASE_SECRET_KEYS, ENV } from "./appContract";
 import { ingressPolicy, type NetworkPolicyPeer, tcp } from "./networkPolicies";
+import { checkovSkips } from "./scannerSkips";
 import {
   execProbe,
   hardenedContainer,
@@ -127,7 +128,12 @@ export class InClusterPostgres extends pulumi.ComponentResource {
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-db`,
       {
-        metadata: { name: "postgres", namespace: args.namespace, labels },
+        metadata: {
+          name: "postgres",
+          namespace: args.namespace,
+          labels,
+          annotations: checkovSkips("CKV_K8S_15", "CKV_K8S_43", "CKV_K8S_40"),
+        },
         spec: {
           serviceName: POSTGRES_SERVICE,
           replicas: 1,

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { memoryBytes } from "../../lib/quantity";
 import { ingressPolicy, type NetworkPolicyPeer, tcp } from "./networkPolicies";
+import { checkovSkips } from "./scannerSkips";
 import {
   execProbe,
   hardenedContainer,
@@ -81,7 +82,12 @@ maxmemory-policy noeviction
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-server`,
       {
-        metadata: { name: "redis", namespace: args.namespace, labels },
+        metadata: {
+          name: "redis",
+          namespace: args.namespace,
+          labels,
+          annotations: checkovSkips("CKV_K8S_15", "CKV_K8S_43", "CKV_K8S_40"),
+        },
         spec: {
           replicas: 1,
           strategy: { type: "Recreate" },

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FORTIO_IMAGE, loadStreams } from "../loadgen/fortio";
 import { WEB_PORT } from "./appContract";
 import { egressPolicy, toPods } from "./networkPolicies";
+import { checkovSkips } from "./scannerSkips";
 import {
   hardenedContainer,
   resources,
@@ -41,7 +42,12 @@ export class LoadGenerator extends pulumi.ComponentResource {
     this.deployment = new k8s.apps.v1.Deployment(
       name,
       {
-        metadata: { name: "load-generator", namespace: args.namespace, labels },
+        metadata: {
+          name: "load-generator",
+          namespace: args.namespace,
+          labels,
+          annotations: checkovSkips("CKV_K8S_15", "CKV_K8S_43", "CKV_K8S_8", "CKV_K8S_9"),
+        },
         spec: {
           replicas: 1,
           selector: { matchLabels: selectorLabels("load-generator", "load-generator") },
