@@ -38,6 +38,25 @@ def _answers(process, port) -> bool:
         return False
 
 
+def start_flower(start, env, name="flower"):
+    """The flower role's command on a free port, once it answers its health path."""
+    port = free_port()
+    flower = start(
+        name, [str(BIN_DIR / "celery"), "-A", "config", "flower", f"--port={port}", "--address=127.0.0.1"], env
+    )
+
+    def healthy():
+        if flower.proc.poll() is not None:
+            raise AssertionError(f"flower exited:\n{flower.log()[-3000:]}")
+        try:
+            return http_get(port, "/healthcheck", timeout=1)[0] == 200
+        except OSError:
+            return False
+
+    wait_for(healthy, 30, "flower to answer /healthcheck")
+    return port
+
+
 @pytest.fixture
 def collected_static(app_env, tmp_path):
     """What the Dockerfile does at build time: collectstatic for WhiteNoise."""
@@ -97,21 +116,7 @@ def test_web_is_not_ready_but_alive_when_the_database_is_down(start, collected_s
 
 
 def test_flower_requires_basic_auth_and_has_an_open_health_path(start, app_env, clean_redis):
-    port = free_port()
-    env = {**app_env, "FLOWER_BASIC_AUTH": "admin:s3cret-flower"}
-    flower = start(
-        "flower", [str(BIN_DIR / "celery"), "-A", "config", "flower", f"--port={port}", "--address=127.0.0.1"], env
-    )
-
-    def healthy():
-        if flower.proc.poll() is not None:
-            raise AssertionError(f"flower exited:\n{flower.log()[-3000:]}")
-        try:
-            return http_get(port, "/healthcheck", timeout=1)[0] == 200
-        except OSError:
-            return False
-
-    wait_for(healthy, 30, "flower to answer /healthcheck")
+    port = start_flower(start, {**app_env, "FLOWER_BASIC_AUTH": "admin:s3cret-flower"})
     assert http_get(port, "/")[0] == 401
     wrong = base64.b64encode(b"admin:wrong").decode()
     assert http_get(port, "/", {"Authorization": f"Basic {wrong}"})[0] == 401
@@ -123,23 +128,7 @@ def test_flower_requires_basic_auth_and_has_an_open_health_path(start, app_env, 
 def test_flower_takes_basic_auth_from_the_mounted_secret_file(start, app_env, clean_redis, tmp_path):
     """The pods mount the app Secret at APP_SECRETS_DIR; FLOWER_BASIC_AUTH is not in the environment."""
     (tmp_path / "FLOWER_BASIC_AUTH").write_text("admin:from-a-file\n")
-    port = free_port()
-    env = {**app_env, "APP_SECRETS_DIR": str(tmp_path)}
-    flower = start(
-        "flower-file",
-        [str(BIN_DIR / "celery"), "-A", "config", "flower", f"--port={port}", "--address=127.0.0.1"],
-        env,
-    )
-
-    def healthy():
-        if flower.proc.poll() is not None:
-            raise AssertionError(f"flower exited:\n{flower.log()[-3000:]}")
-        try:
-            return http_get(port, "/healthcheck", timeout=1)[0] == 200
-        except OSError:
-            return False
-
-    wait_for(healthy, 30, "flower to answer /healthcheck")
+    port = start_flower(start, {**app_env, "APP_SECRETS_DIR": str(tmp_path)}, "flower-file")
     assert http_get(port, "/")[0] == 401
     right = base64.b64encode(b"admin:from-a-file").decode()
     assert http_get(port, "/", {"Authorization": f"Basic {right}"})[0] == 200
