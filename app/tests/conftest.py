@@ -178,6 +178,20 @@ def celery_worker_argv(node: str, concurrency: int = 1) -> list[str]:
     ]
 
 
+def wait_until_answering(process: AppProcess, port: int, path: str, timeout: float = 30) -> None:
+    """Waits for an HTTP 200 on `path`; fails at once with the log if the process exits."""
+
+    def answers() -> bool:
+        if process.proc.poll() is not None:
+            raise AssertionError(f"{process.name} exited:\n{process.log()[-3000:]}")
+        try:
+            return http_get(port, path, timeout=1)[0] == 200
+        except OSError:
+            return False
+
+    wait_for(answers, timeout, f"{process.name} to answer {path}")
+
+
 def http_get(port: int, path: str, headers: dict[str, str] | None = None, timeout: float = 10):
     """(status, headers, body) without following redirects."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from .conftest import APP_DIR, BIN_DIR, closed_port, free_port, http_get, wait_for
+from .conftest import APP_DIR, BIN_DIR, closed_port, free_port, http_get, wait_until_answering
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,17 +25,8 @@ def start_web(start, env, name="web"):
         ],
         {**env, "PORT": str(port)},
     )
-    wait_for(lambda: _answers(web, port), 30, "gunicorn to answer /healthz")
+    wait_until_answering(web, port, "/healthz")
     return web, port
-
-
-def _answers(process, port) -> bool:
-    if process.proc.poll() is not None:
-        raise AssertionError(f"gunicorn exited:\n{process.log()[-3000:]}")
-    try:
-        return http_get(port, "/healthz", timeout=1)[0] == 200
-    except OSError:
-        return False
 
 
 def start_flower(start, env, name="flower"):
@@ -45,15 +36,7 @@ def start_flower(start, env, name="flower"):
         name, [str(BIN_DIR / "celery"), "-A", "config", "flower", f"--port={port}", "--address=127.0.0.1"], env
     )
 
-    def healthy():
-        if flower.proc.poll() is not None:
-            raise AssertionError(f"flower exited:\n{flower.log()[-3000:]}")
-        try:
-            return http_get(port, "/healthcheck", timeout=1)[0] == 200
-        except OSError:
-            return False
-
-    wait_for(healthy, 30, "flower to answer /healthcheck")
+    wait_until_answering(flower, port, "/healthcheck")
     return port
 
 
