@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { contextHash } from "../components/image/contextHash";
 import { appPodSpec, asNativeSidecar } from "../components/k8s/appPod";
 import {
+  isolatedPod,
   resources,
   restrictedContainerSecurityContext,
   runOnceJobName,
@@ -57,6 +58,19 @@ describe("shared specs", () => {
       "app.kubernetes.io/name",
       "app.kubernetes.io/component",
     ]);
+  });
+  it("isolates every pod: no API token, no service links, restricted identity", () => {
+    expect(isolatedPod(70, 70)).toEqual({
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 70,
+        runAsGroup: 70,
+        fsGroup: 70,
+        seccompProfile: { type: "RuntimeDefault" },
+      },
+    });
   });
   it("sets memory request equal to the limit", () => {
     expect(resources({ cpuRequest: "100m", cpuLimit: "1", memory: "256Mi" })).toEqual({

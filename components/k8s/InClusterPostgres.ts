@@ -13,8 +13,8 @@ import { checkovSkips } from "./scannerSkips";
 import {
   execProbe,
   hardenedContainer,
+  isolatedPod,
   resources,
-  restrictedPodSecurityContext,
   type Sizes,
   scratchVolumes,
   selectorLabels,
@@ -141,9 +141,7 @@ export class InClusterPostgres extends pulumi.ComponentResource {
           template: {
             metadata: { labels },
             spec: {
-              automountServiceAccountToken: false,
-              enableServiceLinks: false,
-              securityContext: restrictedPodSecurityContext(POSTGRES_UID, POSTGRES_UID),
+              ...isolatedPod(POSTGRES_UID, POSTGRES_UID),
               terminationGracePeriodSeconds: 60, // a clean shutdown checkpoint instead of crash recovery
               containers: [
                 hardenedContainer({

@@ -11,8 +11,8 @@ import { checkovSkips } from "./scannerSkips";
 import {
   execProbe,
   hardenedContainer,
+  isolatedPod,
   resources,
-  restrictedPodSecurityContext,
   type Sizes,
   scratchVolumes,
   selectorLabels,
@@ -95,9 +95,7 @@ maxmemory-policy noeviction
           template: {
             metadata: { labels },
             spec: {
-              automountServiceAccountToken: false,
-              enableServiceLinks: false,
-              securityContext: restrictedPodSecurityContext(REDIS_UID, REDIS_GID),
+              ...isolatedPod(REDIS_UID, REDIS_GID),
               containers: [
                 hardenedContainer({
                   name: "redis",

@@ -5,13 +5,7 @@ import { FORTIO_IMAGE, loadStreams } from "../loadgen/fortio";
 import { WEB_PORT } from "./appContract";
 import { egressPolicy, toPods } from "./networkPolicies";
 import { checkovSkips } from "./scannerSkips";
-import {
-  hardenedContainer,
-  resources,
-  restrictedPodSecurityContext,
-  selectorLabels,
-  standardLabels,
-} from "./specs";
+import { hardenedContainer, isolatedPod, resources, selectorLabels, standardLabels } from "./specs";
 
 export interface LoadGeneratorArgs {
   namespace: pulumi.Input<string>;
@@ -54,9 +48,7 @@ export class LoadGenerator extends pulumi.ComponentResource {
           template: {
             metadata: { labels },
             spec: {
-              automountServiceAccountToken: false,
-              enableServiceLinks: false,
-              securityContext: restrictedPodSecurityContext(NONROOT, NONROOT),
+              ...isolatedPod(NONROOT, NONROOT),
               containers,
             },
           },

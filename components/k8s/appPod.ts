@@ -6,13 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { APP_GID, APP_UID } from "./appContract";
-import {
-  hardenedContainer,
-  resources,
-  restrictedPodSecurityContext,
-  type Sizes,
-  scratchVolumes,
-} from "./specs";
+import { hardenedContainer, isolatedPod, resources, type Sizes, scratchVolumes } from "./specs";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -61,9 +55,7 @@ export function appPodSpec(input: AppPodInput): PodSpec {
   });
   return {
     serviceAccountName: input.serviceAccountName,
-    // The app never talks to the Kubernetes API; no token in its filesystem.
-    automountServiceAccountToken: false,
-    securityContext: restrictedPodSecurityContext(APP_UID, APP_GID),
+    ...isolatedPod(APP_UID, APP_GID),
     initContainers:
       input.sidecars && input.sidecars.length > 0 ? input.sidecars.map(asNativeSidecar) : undefined,
     containers: [app],
@@ -71,7 +63,6 @@ export function appPodSpec(input: AppPodInput): PodSpec {
     restartPolicy: input.restartPolicy,
     topologySpreadConstraints: input.topologySpreadConstraints,
     terminationGracePeriodSeconds: input.terminationGracePeriodSeconds,
-    enableServiceLinks: false, // no FOO_SERVICE_HOST variables mixed into the app's settings
   };
 }
 

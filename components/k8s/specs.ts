@@ -44,6 +44,19 @@ export function restrictedPodSecurityContext(uid: number, gid: number, fsGroup =
   };
 }
 
+/**
+ * What every pod of the project shares: a fixed non-root identity under the restricted profile,
+ * no Kubernetes API token (no workload here calls the API), and no FOO_SERVICE_HOST variables
+ * mixed into its environment.
+ */
+export function isolatedPod(uid: number, gid: number) {
+  return {
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: restrictedPodSecurityContext(uid, gid),
+  };
+}
+
 /** Pod Security Standards "restricted" for every container, plus a read-only root filesystem. */
 export function restrictedContainerSecurityContext(): SecurityContext {
   return {
