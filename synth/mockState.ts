@@ -31,6 +31,13 @@ function gcpComputed(type: string, name: string, inputs: Record<string, any>): R
       return {
         name: inputs.name ?? name,
         endpoint: "34.1.2.3",
+        controlPlaneEndpointsConfig: {
+          ...inputs.controlPlaneEndpointsConfig,
+          dnsEndpointConfig: {
+            ...inputs.controlPlaneEndpointsConfig?.dnsEndpointConfig,
+            endpoint: `gke-${short(name)}0123456789abcdef-123456789.${region}.gke.goog`,
+          },
+        },
         masterAuth: {
           ...inputs.masterAuth,
           clusterCaCertificate: Buffer.from(`mock CA of ${name}`).toString("base64"),

@@ -112,11 +112,23 @@ describe.each(["dev", "prod"] as const)("%s stack", (stack) => {
     expect(nodeRoles.map((r) => r.inputs.role).sort()).toEqual([...NODE_ROLES].sort());
   });
 
-  it("3. puts every Kubernetes object on the GKE provider, built with gke-gcloud-auth-plugin", () => {
+  it("3. puts every Kubernetes object on the GKE provider, through the IAM-guarded DNS endpoint", () => {
+    expect(inputs(run(), T.cluster).controlPlaneEndpointsConfig).toEqual({
+      dnsEndpointConfig: {
+        allowExternalTraffic: true,
+        enableK8sCertsViaDns: false,
+        enableK8sTokensViaDns: false,
+      },
+    });
     const provider = one(run(), "pulumi:providers:kubernetes");
     expect(provider.inputs.kubeconfig).toBe("[secret]");
     expect(run().outputs.kubeconfig?.secret).toBe(true);
-    expect(String(run().outputs.kubeconfig?.value)).toContain("command: gke-gcloud-auth-plugin");
+    const kubeconfig = String(run().outputs.kubeconfig?.value);
+    expect(kubeconfig).toContain("command: gke-gcloud-auth-plugin");
+    // A runner with no fixed address reaches the cluster: the server is the DNS name, not the IP.
+    expect(kubeconfig).toMatch(/server: https:\/\/gke-[0-9a-f]+-\d+\.europe-west1\.gke\.goog\n/);
+    expect(kubeconfig).not.toContain("34.1.2.3");
+    expect(kubeconfig).not.toContain("certificate-authority-data");
     const objects = run().resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
     for (const object of objects)
       expect(object.provider.startsWith(`${provider.urn}::`), object.name).toBe(true);
