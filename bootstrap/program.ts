@@ -2,7 +2,9 @@
  * The bootstrap: created once, by a person, with their own credentials; after it, CI deploys
  * with no JSON key anywhere. A versioned GCS bucket for Pulumi state, a KMS key for stack
  * secrets, a Workload Identity pool whose provider trusts only this repository's GitHub
- * OIDC tokens, and the deployer service account those tokens may act as.
+ * OIDC tokens, and two service accounts those tokens may act as: the deployer, only from jobs
+ * in the `dev` and `prod` GitHub environments (which GitHub restricts to main, prod behind
+ * reviewers), and a read-only previewer for pull requests.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
@@ -54,6 +56,28 @@ export const DEPLOYER_ROLES = [
   "roles/iam.serviceAccountUser",
   "roles/resourcemanager.projectIamAdmin",
 ];
+
+/** GitHub environments whose jobs may deploy; the workflows name the same ones. */
+export const DEPLOY_ENVIRONMENTS = ["dev", "prod"] as const;
+
+/**
+ * What a pull request's preview may do: read the project and the clusters, read state, decrypt
+ * stack secrets. Previews on a DIY backend write no state and take no lock; the Kubernetes
+ * provider falls back to a client-side diff where a server-side dry run is forbidden.
+ */
+export const PREVIEWER_ROLES = ["roles/viewer", "roles/container.viewer"];
+
+/**
+ * The `sub` claim GitHub puts in a job's OIDC token (default template): a job that names an
+ * environment gets `repo:<owner/name>:environment:<name>`, a pull_request run gets
+ * `repo:<owner/name>:pull_request`. Binding subjects, not the whole repository, keeps a branch's
+ * workflow from acting as the deployer.
+ */
+export function githubSubject(repository: string, context: { environment: string } | "pull_request"): string {
+  return context === "pull_request"
+    ? `repo:${repository}:pull_request`
+    : `repo:${repository}:environment:${context.environment}`;
+}
 
 const APIS = [
   "iam.googleapis.com",
@@ -116,17 +140,16 @@ export function bootstrap(config: BootstrapConfig) {
     attributeCondition: `assertion.repository == "${repository}"`,
   });
 
+  const principal = (subject: string) =>
+    pulumi.interpolate`principal://iam.googleapis.com/${pool.name}/subject/${subject}`;
+
   const deployer = new gcp.serviceaccount.Account(
     "pulumi-deployer",
-    { project, accountId: "pulumi-deployer", displayName: "Pulumi deployer (GitHub Actions)" },
+    { project, accountId: "pulumi-deployer", displayName: "Pulumi deployer (GitHub Actions, dev and prod)" },
     afterApis,
   );
   for (const role of DEPLOYER_ROLES) {
-    new gcp.projects.IAMMember(`deployer-${role.split("/")[1]!.replace(/\./g, "-")}`, {
-      project,
-      role,
-      member: deployer.member,
-    });
+    new gcp.projects.IAMMember(`deployer-${roleSuffix(role)}`, { project, role, member: deployer.member });
   }
   new gcp.storage.BucketIAMMember("deployer-state", {
     bucket: stateBucket.name,
@@ -138,10 +161,40 @@ export function bootstrap(config: BootstrapConfig) {
     role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
     member: deployer.member,
   });
-  new gcp.serviceaccount.IAMMember("deployer-github", {
-    serviceAccountId: deployer.name,
+  for (const environment of DEPLOY_ENVIRONMENTS) {
+    new gcp.serviceaccount.IAMMember(`deployer-github-${environment}`, {
+      serviceAccountId: deployer.name,
+      role: "roles/iam.workloadIdentityUser",
+      member: principal(githubSubject(repository, { environment })),
+    });
+  }
+
+  const previewer = new gcp.serviceaccount.Account(
+    "pulumi-previewer",
+    {
+      project,
+      accountId: "pulumi-previewer",
+      displayName: "Pulumi previewer (GitHub pull requests, read-only)",
+    },
+    afterApis,
+  );
+  for (const role of PREVIEWER_ROLES) {
+    new gcp.projects.IAMMember(`previewer-${roleSuffix(role)}`, { project, role, member: previewer.member });
+  }
+  new gcp.storage.BucketIAMMember("previewer-state", {
+    bucket: stateBucket.name,
+    role: "roles/storage.objectViewer",
+    member: previewer.member,
+  });
+  new gcp.kms.CryptoKeyIAMMember("previewer-state-key", {
+    cryptoKeyId: key.id,
+    role: "roles/cloudkms.cryptoKeyDecrypter",
+    member: previewer.member,
+  });
+  new gcp.serviceaccount.IAMMember("previewer-github-pull-requests", {
+    serviceAccountId: previewer.name,
     role: "roles/iam.workloadIdentityUser",
-    member: pulumi.interpolate`principalSet://iam.googleapis.com/${pool.name}/attribute.repository/${repository}`,
+    member: principal(githubSubject(repository, "pull_request")),
   });
 
   return {
@@ -149,5 +202,10 @@ export function bootstrap(config: BootstrapConfig) {
     secretsProvider: pulumi.interpolate`gcpkms://${key.id}`,
     workloadIdentityProvider: provider.name,
     deployerServiceAccount: deployer.email,
+    previewerServiceAccount: previewer.email,
   };
+}
+
+function roleSuffix(role: string): string {
+  return role.split("/")[1]!.replace(/\./g, "-");
 }

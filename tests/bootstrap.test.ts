@@ -1,6 +1,6 @@
 /** The bootstrap project (bootstrap/) under the same recording mocks as the stacks. */
 import { beforeAll, describe, expect, it } from "vitest";
-import { bootstrap, DEPLOYER_ROLES, loadBootstrapConfig } from "../bootstrap/program";
+import { bootstrap, DEPLOYER_ROLES, loadBootstrapConfig, PREVIEWER_ROLES } from "../bootstrap/program";
 import { type ProgramRun, runWithMocks } from "../synth/harness";
 
 const CONFIG = {
@@ -38,29 +38,67 @@ describe("bootstrap", () => {
     );
   });
 
+  const POOL =
+    "principal://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github";
+  /** Who may act as a service account, by the account's email. */
+  const impersonators = (email: string) =>
+    of("gcp:serviceaccount/iAMMember:IAMMember")
+      .filter((r) => String(r.inputs.serviceAccountId).endsWith(`/${email}`))
+      .map((r) => {
+        expect(r.inputs.role).toBe("roles/iam.workloadIdentityUser");
+        return r.inputs.member as string;
+      })
+      .sort();
+  /** Project and resource roles granted to a service account, by its email. */
+  const grants = (email: string) => {
+    const member = `serviceAccount:${email}`;
+    const project = of("gcp:projects/iAMMember:IAMMember").filter((r) => r.inputs.member === member);
+    const state = of("gcp:storage/bucketIAMMember:BucketIAMMember").filter((r) => r.inputs.member === member);
+    const key = of("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember").filter((r) => r.inputs.member === member);
+    return {
+      project: project.map((r) => r.inputs.role as string).sort(),
+      state: state.map((r) => r.inputs.role as string),
+      key: key.map((r) => r.inputs.role as string),
+    };
+  };
+  const DEPLOYER = "pulumi-deployer@my-django-prod.iam.gserviceaccount.com";
+  const PREVIEWER = "pulumi-previewer@my-django-prod.iam.gserviceaccount.com";
+
   it("trusts GitHub's OIDC tokens from this repository only", () => {
     const provider = one("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider");
     expect(provider.oidc.issuerUri).toBe("https://token.actions.githubusercontent.com");
     expect(provider.attributeCondition).toBe('assertion.repository == "acme/django-k8s"');
-    const binding = one("gcp:serviceaccount/iAMMember:IAMMember");
-    expect(binding.role).toBe("roles/iam.workloadIdentityUser");
-    expect(binding.member).toBe(
-      "principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/github/attribute.repository/acme/django-k8s",
-    );
+    expect(provider.attributeMapping["google.subject"]).toBe("assertion.sub");
+  });
+
+  it("lets only jobs in the dev and prod environments act as the deployer", () => {
+    expect(impersonators(DEPLOYER)).toEqual([
+      `${POOL}/subject/repo:acme/django-k8s:environment:dev`,
+      `${POOL}/subject/repo:acme/django-k8s:environment:prod`,
+    ]);
+    // No binding to the whole repository: a branch's own workflow cannot deploy.
+    for (const r of of("gcp:serviceaccount/iAMMember:IAMMember"))
+      expect(r.inputs.member).not.toContain("principalSet://");
   });
 
   it("gives the deployer the roles the stacks need, never Owner or Editor", () => {
-    const roles = of("gcp:projects/iAMMember:IAMMember").map((r) => r.inputs.role as string);
-    expect(roles.sort()).toEqual([...DEPLOYER_ROLES].sort());
-    expect(roles).not.toContain("roles/owner");
-    expect(roles).not.toContain("roles/editor");
-    expect(one("gcp:storage/bucketIAMMember:BucketIAMMember").role).toBe("roles/storage.objectAdmin");
-    expect(one("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember").role).toBe(
-      "roles/cloudkms.cryptoKeyEncrypterDecrypter",
-    );
-    expect(result.outputs.deployerServiceAccount?.value).toBe(
-      "pulumi-deployer@my-django-prod.iam.gserviceaccount.com",
-    );
+    const { project, state, key } = grants(DEPLOYER);
+    expect(project).toEqual([...DEPLOYER_ROLES].sort());
+    expect(project).not.toContain("roles/owner");
+    expect(project).not.toContain("roles/editor");
+    expect(state).toEqual(["roles/storage.objectAdmin"]);
+    expect(key).toEqual(["roles/cloudkms.cryptoKeyEncrypterDecrypter"]);
+    expect(result.outputs.deployerServiceAccount?.value).toBe(DEPLOYER);
+  });
+
+  it("gives pull requests a previewer that can read but not change anything", () => {
+    expect(impersonators(PREVIEWER)).toEqual([`${POOL}/subject/repo:acme/django-k8s:pull_request`]);
+    const { project, state, key } = grants(PREVIEWER);
+    expect(project).toEqual([...PREVIEWER_ROLES].sort());
+    for (const role of project) expect(role).toMatch(/viewer$/);
+    expect(state).toEqual(["roles/storage.objectViewer"]);
+    expect(key).toEqual(["roles/cloudkms.cryptoKeyDecrypter"]);
+    expect(result.outputs.previewerServiceAccount?.value).toBe(PREVIEWER);
   });
 
   it("refuses a repository that is not owner/name, naming the key", async () => {
