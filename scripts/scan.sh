@@ -36,9 +36,7 @@ for dir in "$out"/*/manifests; do
 done
 echo "checkov dockerfile: app/Dockerfile"
 .venv-scan/bin/checkov -f app/Dockerfile --framework dockerfile "${checkov_args[@]}" || status=1
-if [ -d .github/workflows ]; then
-  echo "checkov github_actions: .github/workflows"
-  .venv-scan/bin/checkov -d .github/workflows --framework github_actions "${checkov_args[@]}" || status=1
-fi
+echo "checkov github_actions: .github/workflows"
+.venv-scan/bin/checkov -d .github/workflows --framework github_actions "${checkov_args[@]}" || status=1
 [ "$status" = 0 ] && echo "scanners: no failed check"
 exit "$status"

