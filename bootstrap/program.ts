@@ -140,62 +140,67 @@ export function bootstrap(config: BootstrapConfig) {
     attributeCondition: `assertion.repository == "${repository}"`,
   });
 
-  const principal = (subject: string) =>
-    pulumi.interpolate`principal://iam.googleapis.com/${pool.name}/subject/${subject}`;
-
-  const deployer = new gcp.serviceaccount.Account(
-    "pulumi-deployer",
-    { project, accountId: "pulumi-deployer", displayName: "Pulumi deployer (GitHub Actions, dev and prod)" },
-    afterApis,
-  );
-  for (const role of DEPLOYER_ROLES) {
-    new gcp.projects.IAMMember(`deployer-${roleSuffix(role)}`, { project, role, member: deployer.member });
-  }
-  new gcp.storage.BucketIAMMember("deployer-state", {
-    bucket: stateBucket.name,
-    role: "roles/storage.objectAdmin",
-    member: deployer.member,
-  });
-  new gcp.kms.CryptoKeyIAMMember("deployer-state-key", {
-    cryptoKeyId: key.id,
-    role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
-    member: deployer.member,
-  });
-  for (const environment of DEPLOY_ENVIRONMENTS) {
-    new gcp.serviceaccount.IAMMember(`deployer-github-${environment}`, {
-      serviceAccountId: deployer.name,
-      role: "roles/iam.workloadIdentityUser",
-      member: principal(githubSubject(repository, { environment })),
+  /**
+   * A service account the workflows act as: its project roles, its access to the state bucket
+   * and the secrets key, and the GitHub token subjects allowed to impersonate it.
+   */
+  const ciIdentity = (
+    prefix: string,
+    displayName: string,
+    access: { projectRoles: string[]; stateRole: string; keyRole: string },
+    subjects: Record<string, string>,
+  ) => {
+    const account = new gcp.serviceaccount.Account(
+      prefix,
+      { project, accountId: prefix, displayName },
+      afterApis,
+    );
+    const short = prefix.replace(/^pulumi-/, "");
+    for (const role of access.projectRoles) {
+      new gcp.projects.IAMMember(`${short}-${roleSuffix(role)}`, { project, role, member: account.member });
+    }
+    new gcp.storage.BucketIAMMember(`${short}-state`, {
+      bucket: stateBucket.name,
+      role: access.stateRole,
+      member: account.member,
     });
-  }
+    new gcp.kms.CryptoKeyIAMMember(`${short}-state-key`, {
+      cryptoKeyId: key.id,
+      role: access.keyRole,
+      member: account.member,
+    });
+    for (const [label, subject] of Object.entries(subjects)) {
+      new gcp.serviceaccount.IAMMember(`${short}-github-${label}`, {
+        serviceAccountId: account.name,
+        role: "roles/iam.workloadIdentityUser",
+        member: pulumi.interpolate`principal://iam.googleapis.com/${pool.name}/subject/${subject}`,
+      });
+    }
+    return account;
+  };
 
-  const previewer = new gcp.serviceaccount.Account(
-    "pulumi-previewer",
+  const deployer = ciIdentity(
+    "pulumi-deployer",
+    "Pulumi deployer (GitHub Actions, dev and prod)",
     {
-      project,
-      accountId: "pulumi-previewer",
-      displayName: "Pulumi previewer (GitHub pull requests, read-only)",
+      projectRoles: DEPLOYER_ROLES,
+      stateRole: "roles/storage.objectAdmin",
+      keyRole: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
     },
-    afterApis,
+    Object.fromEntries(
+      DEPLOY_ENVIRONMENTS.map((environment) => [environment, githubSubject(repository, { environment })]),
+    ),
   );
-  for (const role of PREVIEWER_ROLES) {
-    new gcp.projects.IAMMember(`previewer-${roleSuffix(role)}`, { project, role, member: previewer.member });
-  }
-  new gcp.storage.BucketIAMMember("previewer-state", {
-    bucket: stateBucket.name,
-    role: "roles/storage.objectViewer",
-    member: previewer.member,
-  });
-  new gcp.kms.CryptoKeyIAMMember("previewer-state-key", {
-    cryptoKeyId: key.id,
-    role: "roles/cloudkms.cryptoKeyDecrypter",
-    member: previewer.member,
-  });
-  new gcp.serviceaccount.IAMMember("previewer-github-pull-requests", {
-    serviceAccountId: previewer.name,
-    role: "roles/iam.workloadIdentityUser",
-    member: principal(githubSubject(repository, "pull_request")),
-  });
+  const previewer = ciIdentity(
+    "pulumi-previewer",
+    "Pulumi previewer (GitHub pull requests, read-only)",
+    {
+      projectRoles: PREVIEWER_ROLES,
+      stateRole: "roles/storage.objectViewer",
+      keyRole: "roles/cloudkms.cryptoKeyDecrypter",
+    },
+    { "pull-requests": githubSubject(repository, "pull_request") },
+  );
 
   return {
     stateBackend: pulumi.interpolate`gs://${stateBucket.name}`,

@@ -40,6 +40,7 @@ const pinnedFiles = () => [...workflowFiles().map((f) => path.join(WORKFLOWS, f)
 
 const PULUMI_ACTION = /^pulumi\/actions@/;
 const pulumiStep = (job: Job) => (job.steps ?? []).find((s) => PULUMI_ACTION.test(s.uses ?? ""));
+const setupStep = (job: Job) => (job.steps ?? []).find((s) => s.uses === "./.github/actions/pulumi-on-gcp");
 const environmentOf = (job: Job) =>
   typeof job.environment === "string" ? job.environment : job.environment?.name;
 /** A GitHub Actions expression as it appears in a workflow: expression("vars.X") is ${{ vars.X }}. */
@@ -73,7 +74,7 @@ describe("every workflow", () => {
         const granted = job.permissions ?? {};
         expect(job.permissions, `${file} ${name}`).toBeDefined();
         expect(granted.contents, `${file} ${name}`).toBe("read");
-        const authenticates = (job.steps ?? []).some((s) => s.uses === "./.github/actions/pulumi-on-gcp");
+        const authenticates = setupStep(job) !== undefined;
         // The OIDC token only where Google credentials are needed.
         expect(granted["id-token"] === "write", `${file} ${name} id-token`).toBe(authenticates);
         const comments = pulumiStep(job)?.with?.["comment-on-pr"] === true;
@@ -132,8 +133,9 @@ describe("pull-request workflow", () => {
     const preview = wf().jobs.preview!;
     expect(preview.strategy!.matrix.stack).toEqual([...DEPLOY_ENVIRONMENTS]);
     expect(environmentOf(preview)).toBeUndefined(); // the deployer is out of reach here
-    const setup = preview.steps!.find((s) => s.uses === "./.github/actions/pulumi-on-gcp")!;
-    expect(setup.with!["service-account"]).toBe(expression("vars.GCP_PREVIEWER_SERVICE_ACCOUNT"));
+    expect(setupStep(preview)!.with!["service-account"]).toBe(
+      expression("vars.GCP_PREVIEWER_SERVICE_ACCOUNT"),
+    );
     expect(pulumiStep(preview)?.with).toMatchObject({
       command: "preview",
       "stack-name": expression("matrix.stack"),
@@ -167,8 +169,7 @@ describe("deploy workflow", () => {
       const job = wf().jobs[stack]!;
       // bootstrap/ lets exactly these environments' jobs act as the deployer.
       expect(environmentOf(job)).toBe(stack);
-      const setup = job.steps!.find((s) => s.uses === "./.github/actions/pulumi-on-gcp")!;
-      expect(setup.with!["service-account"]).toBe(expression("vars.GCP_DEPLOYER_SERVICE_ACCOUNT"));
+      expect(setupStep(job)!.with!["service-account"]).toBe(expression("vars.GCP_DEPLOYER_SERVICE_ACCOUNT"));
       expect(pulumiStep(job)?.with).toMatchObject({ command: "up", "stack-name": stack });
       // Queued, never cancelled halfway through an update.
       expect(job.concurrency).toEqual({ group: `pulumi-${stack}`, "cancel-in-progress": false });
