@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
   APP_DIR,
+  APP_NAME,
   APP_SECRETS_DIR,
   COMMANDS,
   DATABASE_SECRET_KEYS,
@@ -73,7 +74,6 @@ export interface DjangoAppArgs {
   development?: { sourceClaimName: pulumi.Input<string>; sourceRevision: string };
 }
 
-export const APP_NAME = "django";
 /** The roles that talk to the database (Flower and collectstatic do not). */
 export const DATABASE_CLIENT_ROLES = ["web", "worker", "beat", "migrate"];
 export const APP_SERVICE_ACCOUNT = "django";

@@ -4,6 +4,12 @@
  * the app in app/ really reads every name set here and really has these entry points.
  */
 
+/** The app's name in every object's `app.kubernetes.io/name` label. */
+export const APP_NAME = "django";
+/** The web Service: other pods, the Ingress and the load generator address it by this name and port. */
+export const WEB_SERVICE_NAME = "web";
+export const WEB_SERVICE_PORT = 80;
+
 export const APP_UID = 10001; // the image's USER (app/Dockerfile)
 export const APP_GID = 10001;
 export const WEB_PORT = 8000;
