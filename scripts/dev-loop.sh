@@ -11,7 +11,7 @@ pids=()
 cleanup() {
   trap - INT TERM EXIT
   echo
-  echo "stopping the mount and the port-forwards (the stack keeps running; 'pulumi config set django-k8s:devMode false && bash scripts/minikube-up.sh' returns to the image's code)"
+  echo "stopping the mount and the port-forwards (the stack keeps running; 'npm run pulumi -- config set django-k8s:devMode false && bash scripts/minikube-up.sh' returns to the image's code)"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
@@ -40,7 +40,7 @@ cat <<EOT
 
 dev loop running (Ctrl-C to stop):
   app        http://localhost:8000/            (runserver, reloads on save)
-  flower     http://localhost:5555/            user $(pulumi stack output flowerUser), password: pulumi stack output flowerPassword --show-secrets
+  flower     http://localhost:5555/            user $(pulumi stack output flowerUser), password: npm run pulumi -- stack output flowerPassword --show-secrets
   postgres   psql "postgresql://app:\$(kubectl -n $NAMESPACE get secret postgres-credentials -o jsonpath='{.data.POSTGRES_PASSWORD}' | base64 -d)@localhost:5432/app"
   manage.py  kubectl -n $NAMESPACE exec -it deploy/web -- python manage.py <command>
   logs       kubectl -n $NAMESPACE logs -f deploy/web   (or deploy/celery-worker)
