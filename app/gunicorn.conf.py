@@ -26,6 +26,12 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or 25)
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE") or 5)
 # The heartbeat files of the workers: in memory, never on the (read-only) root filesystem.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# No control socket (gunicornc, gunicorn >= 25.1). Its default path is $HOME/.gunicorn/, and the
+# image's user has HOME=/nonexistent on a read-only root filesystem, so gunicorn logged
+# "Control server error" on every start. Nothing in a pod uses it: the kubelet stops and
+# restarts the server and replicas scale it; a socket that can resize or stop the server
+# from inside the pod would only be one more thing to secure.
+control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 # The load balancer's X-Forwarded-* headers are trusted; only it can reach the pod.

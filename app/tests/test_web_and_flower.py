@@ -1,6 +1,8 @@
 """The web and flower roles started with their production commands (gunicorn, celery flower)."""
 
 import base64
+import re
+import signal
 import subprocess
 import sys
 
@@ -76,6 +78,23 @@ def test_web_serves_the_app_behind_tls_and_probes_on_any_host(start, collected_s
     assert status == 200 and "font-family" in css
     assert "max-age=315360000" in headers["Cache-Control"], "hashed files are cached for a long time"
     assert "gthread" in web.log() or "Booting worker" in web.log()
+
+
+def test_web_starts_and_stops_without_an_error_when_home_is_not_writable(start, collected_static, tmp_path):
+    """The image's user has HOME=/nonexistent on a read-only root filesystem. Anything that
+    writes under $HOME (gunicorn's control socket did) logs an ERROR on every start. HOME is a
+    regular file here, so nothing can be created under it, not even by root."""
+    home = tmp_path / "home-is-a-file"
+    home.write_text("")
+    env = {key: value for key, value in collected_static.items() if key != "XDG_RUNTIME_DIR"}
+    web, port = start_web(start, {**env, "HOME": str(home)}, "web-unwritable-home")
+    assert http_get(port, "/readyz", {"Host": "10.0.0.1"})[0] == 200
+    web.proc.send_signal(signal.SIGTERM)  # what the kubelet sends to the container's PID 1
+    assert web.proc.wait(timeout=30) == 0
+    log = web.log()
+    assert "Shutting down: Master" in log
+    errors = [line for line in log.splitlines() if re.search(r"\bERROR\b|Traceback", line)]
+    assert not errors, "ERROR lines in the web role's log:\n" + "\n".join(errors)
 
 
 def test_web_keeps_serving_pages_when_redis_is_down(start, collected_static):
