@@ -64,7 +64,7 @@ export function minikubeStack(config: Extract<StackConfig, { platform: "minikube
     database: {
       host: postgres.host,
       port: postgres.port,
-      credentialsSecretName: postgres.credentials.metadata.name,
+      credentialsSecretName: postgres.credentials.secretName,
     },
     redisUrl: redis.url,
     staticFiles: { kind: "app" },

@@ -7,8 +7,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DATABASE_SECRET_KEYS, ENV } from "./appContract";
+import { DATABASE_SECRET_KEYS } from "./appContract";
 import { ingressPolicy, type NetworkPolicyPeer, tcp } from "./networkPolicies";
+import { PostgresCredentials } from "./PostgresCredentials";
 import { checkovSkips } from "./scannerSkips";
 import {
   execProbe,
@@ -51,7 +52,7 @@ const DEFAULT_SIZES: Sizes = { cpuRequest: "100m", cpuLimit: "1", memory: "512Mi
 
 export class InClusterPostgres extends pulumi.ComponentResource {
   readonly service: k8s.core.v1.Service;
-  readonly credentials: k8s.core.v1.Secret;
+  readonly credentials: PostgresCredentials;
   readonly claim: k8s.core.v1.PersistentVolumeClaim;
   readonly volume?: k8s.core.v1.PersistentVolume;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
@@ -65,16 +66,13 @@ export class InClusterPostgres extends pulumi.ComponentResource {
     const claimName = "postgres-data";
 
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, parent);
-    this.credentials = new k8s.core.v1.Secret(
+    this.credentials = new PostgresCredentials(
       `${name}-credentials`,
       {
-        metadata: { name: "postgres-credentials", namespace: args.namespace, labels },
-        type: "Opaque",
-        stringData: {
-          [ENV.postgresDb]: args.database ?? "app",
-          [ENV.postgresUser]: args.user ?? "app",
-          [ENV.postgresPassword]: password.result,
-        },
+        namespace: args.namespace,
+        database: args.database ?? "app",
+        user: args.user ?? "app",
+        password: password.result,
       },
       parent,
     );
@@ -172,7 +170,7 @@ export class InClusterPostgres extends pulumi.ComponentResource {
                 { name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } },
                 {
                   name: "credentials",
-                  secret: { secretName: this.credentials.metadata.name, defaultMode: 0o440 },
+                  secret: { secretName: this.credentials.secretName, defaultMode: 0o440 },
                 },
                 ...scratch.volumes,
               ],
