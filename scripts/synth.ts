@@ -1,52 +1,109 @@
 /**
- * Offline preview: `npm run synth -- --stack <name> [--out <dir>] [--config django-k8s:<key>=<value> ...]`.
+ * Offline preview: `npm run synth -- --stack <name> [--out <dir>] [--config [django-k8s:]<key>=<value> ...]`.
  * Runs the program under mocks (no Pulumi CLI, cluster, credentials or network) and writes
  * resources.json, manifests/ and graph.mmd. A bad config exits 1 with the same message
- * `pulumi up` would print.
+ * `pulumi up` would print; bad arguments exit 2 with one line and the usage.
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, PROJECT } from "../stacks/config";
-import { ROOT, runProgram } from "../synth/harness";
+import { runProgram } from "../synth/harness";
 import { summary, writeSynthOutput } from "../synth/render";
+import { availableStacks, ROOT } from "../synth/stackFiles";
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      stack: { type: "string" },
-      out: { type: "string" },
-      config: { type: "string", multiple: true, default: [] },
-    },
-  });
-  if (!values.stack) {
-    console.error(
-      "usage: npm run synth -- --stack <name> [--out <dir>] [--config django-k8s:<key>=<value> ...]",
-    );
-    return 2;
+const USAGE = `usage: npm run synth -- --stack <name> [--out <dir>] [--config [${PROJECT}:]<key>=<value> ...]
+
+Runs the Pulumi program offline under mocks and writes resources.json, manifests/ and
+graph.mmd (default out/<stack>/). A key without a namespace belongs to ${PROJECT}, as with
+\`pulumi config set\`. Values that only a real deployment decides (addresses, node ports,
+bucket names, digests) are marked as mock values in the summary.`;
+
+class UsageError extends Error {}
+
+interface Invocation {
+  stack: string;
+  outDir: string;
+  overrides: Record<string, string>;
+}
+
+/** The command line, or undefined for --help. Throws UsageError with one line. */
+function parseInvocation(argv: string[]): Invocation | undefined {
+  let values: { stack?: string; out?: string; config?: string[]; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        stack: { type: "string", short: "s" },
+        out: { type: "string" },
+        config: { type: "string", short: "c", multiple: true, default: [] },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
+  if (values.help) return undefined;
+  const stacks = availableStacks();
+  if (!values.stack) throw new UsageError(`--stack is required (stacks: ${stacks.join(", ")})`);
+  if (!stacks.includes(values.stack))
+    throw new UsageError(
+      `no stack "${values.stack}": there is no Pulumi.${values.stack}.yaml (stacks: ${stacks.join(", ")})`,
+    );
   const overrides: Record<string, string> = {};
   for (const pair of values.config ?? []) {
     const at = pair.indexOf("=");
-    const key = at > 0 ? pair.slice(0, at) : "";
-    if (!key.startsWith(`${PROJECT}:`)) {
-      console.error(`--config ${pair}: expected ${PROJECT}:<key>=<value>`);
-      return 2;
-    }
-    overrides[key] = pair.slice(at + 1);
+    if (at <= 0) throw new UsageError(`--config ${pair}: expected [${PROJECT}:]<key>=<value>`);
+    const key = pair.slice(0, at);
+    // As the CLI does: a bare key is the project's own.
+    overrides[key.includes(":") ? key : `${PROJECT}:${key}`] = pair.slice(at + 1);
   }
-  const outDir = path.resolve(values.out ?? path.join(ROOT, "out", values.stack));
+  return {
+    stack: values.stack,
+    outDir: path.resolve(values.out ?? path.join(ROOT, "out", values.stack)),
+    overrides,
+  };
+}
+
+async function main(): Promise<number> {
+  let invocation: Invocation | undefined;
   try {
-    const run = await runProgram(values.stack, overrides);
+    invocation = parseInvocation(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`synth: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!invocation) {
+    console.log(USAGE);
+    return 0;
+  }
+  const { stack, outDir, overrides } = invocation;
+  try {
+    const run = await runProgram(stack, overrides, progress(stack));
+    process.stderr.write(progressDone);
     writeSynthOutput(run, outDir);
     console.log(summary(run, path.relative(process.cwd(), outDir) || "."));
     return 0;
   } catch (error) {
+    process.stderr.write(progressDone);
     if (error instanceof ConfigError) {
       console.error(error.message);
       return 1;
     }
     throw error;
   }
+}
+
+// A live count on a terminal, so the first seconds are not silent; nothing in a pipe or log.
+const interactive = Boolean(process.stderr.isTTY);
+const progressDone = interactive ? "\r\x1b[K" : "";
+function progress(stack: string): ((registered: number) => void) | undefined {
+  process.stderr.write(`stack ${stack}: running the program under mocks...${interactive ? "" : "\n"}`);
+  if (!interactive) return undefined;
+  return (registered) =>
+    process.stderr.write(
+      `\r\x1b[Kstack ${stack}: running the program under mocks, ${registered} resources registered`,
+    );
 }
 
 main().then(

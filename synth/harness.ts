@@ -79,6 +79,8 @@ function unwrapSecrets(value: unknown): unknown {
 
 class RecordingMonitor extends MockMonitor {
   readonly recorded: RecordedResource[] = [];
+  /** Told the running count after each registration (synth's progress line). */
+  onRegister?: (registered: number) => void;
 
   override async registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
     const recordedCallback = (err: any, resp: any) => {
@@ -95,6 +97,7 @@ class RecordingMonitor extends MockMonitor {
           unmaskedInputs: unwrapSecrets(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
           state: maskSecrets(resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
         });
+        this.onRegister?.(this.recorded.length);
       }
       callback(err, resp);
     };
@@ -119,14 +122,24 @@ export function stackConfig(stack: string, root = ROOT): Record<string, string> 
  * Runs the program for `stack` with Pulumi.<stack>.yaml plus `overrides` (keys written
  * `django-k8s:<key>`). Rejects with the program's own error (e.g. a ConfigError).
  */
-export async function runProgram(stack: string, overrides: Record<string, string> = {}): Promise<ProgramRun> {
+export async function runProgram(
+  stack: string,
+  overrides: Record<string, string> = {},
+  onRegister?: (registered: number) => void,
+): Promise<ProgramRun> {
   const config = { ...stackConfig(stack), ...overrides };
-  return runWithMocks(PROJECT, stack, config, async () => {
-    // Exactly what index.ts does; imported here so each run reads its own config.
-    const { loadConfig } = await import("../stacks/config");
-    const { deploy } = await import("../stacks");
-    return deploy(loadConfig());
-  });
+  return runWithMocks(
+    PROJECT,
+    stack,
+    config,
+    async () => {
+      // Exactly what index.ts does; imported here so each run reads its own config.
+      const { loadConfig } = await import("../stacks/config");
+      const { deploy } = await import("../stacks");
+      return deploy(loadConfig());
+    },
+    onRegister,
+  );
 }
 
 /**
@@ -138,11 +151,13 @@ export async function runWithMocks(
   stack: string,
   config: Record<string, string>,
   program: () => Promise<Record<string, unknown>>,
+  onRegister?: (registered: number) => void,
 ): Promise<ProgramRun> {
   const monitor = new RecordingMonitor({
     newResource: (args) => mockResourceState(args),
     call: (args) => mockCall(args),
   });
+  monitor.onRegister = onRegister;
   pulumi.runtime.setMockOptions(monitor, project, stack, false);
   // What setMocks switches on after setMockOptions; secrets must travel as secrets.
   Object.assign(getStore(), {

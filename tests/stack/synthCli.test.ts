@@ -1,0 +1,125 @@
+/** `npm run synth` as a user runs it: a child process, files on disk, exit codes. */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { ROOT } from "../../synth/stackFiles";
+
+const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+const synthCli = (...args: string[]) =>
+  spawnSync(TSX, ["scripts/synth.ts", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
+  });
+
+describe("npm run synth", () => {
+  let out: string;
+  let result: ReturnType<typeof synthCli>;
+  beforeAll(() => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), "synth-cli-"));
+    result = synthCli("--stack", "minikube", "--out", out, "--config", "django-k8s:webReplicas=3");
+  });
+
+  it("writes resources.json, manifests and the graph, and prints a summary", () => {
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/stack minikube: \d+ resources, \d+ Kubernetes objects/);
+    expect(result.stdout).toContain("flowerPassword     [secret]");
+    expect(result.stdout).toMatch(/estimated first pulumi up: [\d.]+ min \(longest chain\)/);
+    const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8"));
+    for (const entry of resources) {
+      expect(Object.keys(entry).sort()).toEqual([
+        "dependencies",
+        "inputs",
+        "name",
+        "parent",
+        "provider",
+        "type",
+        "urn",
+      ]);
+    }
+    expect(fs.readFileSync(path.join(out, "graph.mmd"), "utf8")).toMatch(/^flowchart LR\n/);
+  });
+
+  it("holds every object the minikube stack needs", () => {
+    const files = fs.readdirSync(path.join(out, "manifests"));
+    const kinds = files
+      .map((f) => parseYaml(fs.readFileSync(path.join(out, "manifests", f), "utf8")))
+      .map((m) => `${m.kind}/${m.metadata.name}`);
+    for (const expected of [
+      "PersistentVolume/django-postgres-data",
+      "PersistentVolumeClaim/postgres-data",
+      "Secret/postgres-credentials",
+      "StatefulSet/postgres",
+      "Service/postgres",
+      "Deployment/redis",
+      "Service/redis",
+      "Deployment/web",
+      "Service/web",
+      "Deployment/celery-worker",
+      "Deployment/celery-beat",
+      "Deployment/flower",
+      "Service/flower",
+    ]) {
+      expect(kinds).toContain(expected);
+    }
+    expect(kinds.some((k) => /^Job\/migrate-[0-9a-f]{12}$/.test(k))).toBe(true);
+  });
+
+  it("applies --config overrides", () => {
+    const hpa = parseYaml(
+      fs.readFileSync(path.join(out, "manifests", "django.horizontalpodautoscaler.web.yaml"), "utf8"),
+    );
+    expect(hpa.spec.minReplicas).toBe(3);
+  });
+
+  it("exits non-zero naming the key on bad config, writing nothing", () => {
+    const badOut = fs.mkdtempSync(path.join(os.tmpdir(), "synth-bad-"));
+    const bad = synthCli("--stack", "minikube", "--out", badOut, "--config", "django-k8s:workerReplicas=-1");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('django-k8s:workerReplicas: got "-1"; expected a whole number from 1 to 50');
+    expect(fs.readdirSync(badOut)).toEqual([]);
+  });
+
+  it("reads a key without a namespace as the project's own, as the CLI does", () => {
+    const bareOut = fs.mkdtempSync(path.join(os.tmpdir(), "synth-bare-"));
+    const bare = synthCli("--stack", "minikube", "--out", bareOut, "--config", "webReplicas=4");
+    expect(bare.status, bare.stderr).toBe(0);
+    const hpa = parseYaml(
+      fs.readFileSync(path.join(bareOut, "manifests", "django.horizontalpodautoscaler.web.yaml"), "utf8"),
+    );
+    expect(hpa.spec.minReplicas).toBe(4);
+  });
+
+  it("marks the outputs only the mocks decide, and no others", () => {
+    expect(result.stdout).toMatch(/^ {2}webNodePort +\d+ {2}\[mock\]$/m);
+    expect(result.stdout).toMatch(/^ {2}flowerUser +"admin"$/m);
+    expect(result.stdout).toMatch(/^ {2}image +"django-k8s-app:[0-9a-f]+"$/m);
+  });
+
+  it("answers --help with the usage, and bad arguments with one line and the usage", () => {
+    const help = synthCli("--help");
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: npm run synth -- --stack <name>/);
+    for (const [args, message] of [
+      [
+        ["--stack", "nosuch"],
+        'synth: no stack "nosuch": there is no Pulumi.nosuch.yaml (stacks: dev, minikube, prod)',
+      ],
+      [["--stak", "dev"], "synth: Unknown option '--stak'"],
+      [[], "synth: --stack is required (stacks: dev, minikube, prod)"],
+      [["--stack", "dev", "--config", "webReplicas"], "synth: --config webReplicas: expected"],
+    ] as const) {
+      const bad = synthCli(...args);
+      expect(bad.status, args.join(" ")).toBe(2);
+      expect(bad.stderr.split("\n")[0]).toContain(message);
+      expect(bad.stderr, "no stack trace").not.toMatch(/^\s+at /m);
+    }
+  });
+
+  it("says what it is doing before the first resource", () => {
+    expect(result.stderr).toContain("stack minikube: running the program under mocks");
+  });
+});
