@@ -8,6 +8,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { grantProjectRoles } from "../lib/gcpIam";
 
 export interface BootstrapConfig {
   project: string;
@@ -156,9 +157,7 @@ export function bootstrap(config: BootstrapConfig) {
       afterApis,
     );
     const short = prefix.replace(/^pulumi-/, "");
-    for (const role of access.projectRoles) {
-      new gcp.projects.IAMMember(`${short}-${roleSuffix(role)}`, { project, role, member: account.member });
-    }
+    grantProjectRoles(short, { project, member: account.member, roles: access.projectRoles });
     new gcp.storage.BucketIAMMember(`${short}-state`, {
       bucket: stateBucket.name,
       role: access.stateRole,
@@ -209,8 +208,4 @@ export function bootstrap(config: BootstrapConfig) {
     deployerServiceAccount: deployer.email,
     previewerServiceAccount: previewer.email,
   };
-}
-
-function roleSuffix(role: string): string {
-  return role.split("/")[1]!.replace(/\./g, "-");
 }

@@ -14,6 +14,7 @@ import {
 import { GkeCluster } from "../components/gcp/GkeCluster";
 import { ImageRegistry } from "../components/gcp/ImageRegistry";
 import { LoadGeneratorVm } from "../components/gcp/LoadGeneratorVm";
+import { GCP_LABELS } from "../components/gcp/labels";
 import { MEMORYSTORE_TLS_PORT, MemorystoreRedis } from "../components/gcp/MemorystoreRedis";
 import { Network } from "../components/gcp/Network";
 import { ProjectApis } from "../components/gcp/ProjectApis";
@@ -24,7 +25,7 @@ import { ENV, FLOWER_PORT } from "../components/k8s/appContract";
 import type { AppBackends } from "../components/k8s/backends";
 import { APP_SERVICE_ACCOUNT, COLLECTSTATIC_SERVICE_ACCOUNT, DjangoApp } from "../components/k8s/DjangoApp";
 import { Keda } from "../components/k8s/Keda";
-import { AppNamespace } from "../components/k8s/namespace";
+import { AppNamespace } from "../components/k8s/AppNamespace";
 import { PRIVATE_RANGES, toCidrs } from "../components/k8s/networkPolicies";
 import { standardLabels } from "../components/k8s/specs";
 import { APP_CONTEXT_DIR, watchCommands, workloadArgs } from "./appArgs";
@@ -34,7 +35,7 @@ export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
   const g = config.gcp;
   const { project, region } = g;
   // Explicit providers: nothing depends on ambient gcloud defaults or kubectl's context.
-  const gcpProvider = new gcp.Provider("gcp", { project, region });
+  const gcpProvider = new gcp.Provider("gcp", { project, region, defaultLabels: GCP_LABELS });
   const onGcp = { providers: [gcpProvider] };
 
   const apis = new ProjectApis("apis", { project }, onGcp);
@@ -163,8 +164,6 @@ export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
     {
       project,
       namespace: ns,
-      serviceName: "web",
-      servicePort: 80,
       domain: g.domain,
       dependsOn: apis.need("compute"),
     },

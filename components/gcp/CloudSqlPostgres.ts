@@ -6,6 +6,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { GCP_LABELS } from "./labels";
 
 export interface CloudSqlPostgresArgs {
   project: string;
@@ -82,7 +83,8 @@ export class CloudSqlPostgres extends pulumi.ComponentResource {
             recordClientAddress: false,
           },
           databaseFlags: Object.entries(DATABASE_FLAGS).map(([flag, value]) => ({ name: flag, value })),
-          userLabels: { "managed-by": "pulumi", app: "django-k8s" },
+          // A nested field the provider's defaultLabels do not reach.
+          userLabels: GCP_LABELS,
         },
       },
       { parent: this, dependsOn: args.dependsOn },

@@ -8,6 +8,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { grantProjectRoles } from "../../lib/gcpIam";
 import { gkeKubeconfig } from "./kubeconfig";
 import { PODS_RANGE, SERVICES_RANGE } from "./Network";
 
@@ -44,128 +45,190 @@ export class GkeCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("django-k8s:gcp:GkeCluster", name, {}, opts);
-    const parent = { parent: this, dependsOn: args.dependsOn };
-    const { project } = args;
-    this.workloadPool = `${project}.svc.id.goog`;
-
-    this.nodeServiceAccount = new gcp.serviceaccount.Account(
-      `${name}-nodes`,
-      {
-        project,
-        accountId: `${name}-nodes`.slice(0, 30),
-        displayName: "GKE nodes (logging, monitoring, image pulls)",
-      },
-      parent,
-    );
-    const roleBindings = NODE_ROLES.map(
-      (role) =>
-        new gcp.projects.IAMMember(
-          `${name}-nodes-${role.split("/")[1]!.replace(/\./g, "-")}`,
-          { project, role, member: this.nodeServiceAccount.member },
-          parent,
-        ),
-    );
-
-    this.cluster = new gcp.container.Cluster(
-      name,
-      {
-        project,
-        location: args.location,
-        network: args.network,
-        subnetwork: args.subnet,
-        networkingMode: "VPC_NATIVE",
-        ipAllocationPolicy: {
-          clusterSecondaryRangeName: PODS_RANGE,
-          servicesSecondaryRangeName: SERVICES_RANGE,
-        },
-        // The default pool cannot be configured as needed; it is removed right after creation.
-        removeDefaultNodePool: true,
-        initialNodeCount: 1,
-        privateClusterConfig: {
-          enablePrivateNodes: true,
-          enablePrivateEndpoint: false,
-          masterIpv4CidrBlock: args.masterCidr,
-        },
-        masterAuthorizedNetworksConfig: {
-          cidrBlocks: args.masterAuthorizedNetworks.map((cidrBlock) => ({
-            cidrBlock,
-            displayName: cidrBlock,
-          })),
-        },
-        // The DNS endpoint admits a caller by IAM (container.clusters.connect), not by source
-        // address: Pulumi, from a laptop or a CI runner with no fixed IP, goes through it, so the
-        // IP allow list above stays short. Certificates and static tokens are refused on it.
-        controlPlaneEndpointsConfig: {
-          dnsEndpointConfig: {
-            allowExternalTraffic: true,
-            enableK8sCertsViaDns: false,
-            enableK8sTokensViaDns: false,
-          },
-        },
-        masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
-        workloadIdentityConfig: { workloadPool: this.workloadPool },
-        releaseChannel: { channel: args.releaseChannel },
-        datapathProvider: "ADVANCED_DATAPATH", // Dataplane V2: NetworkPolicy enforced by eBPF
-        enableShieldedNodes: true,
-        enableLegacyAbac: false,
-        deletionProtection: args.deletionProtection,
-        loggingConfig: { enableComponents: ["SYSTEM_COMPONENTS", "WORKLOADS"] },
-        monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: true } },
-        maintenancePolicy: { recurringWindow: weeklyWindow() },
-        securityPostureConfig: { mode: "BASIC", vulnerabilityMode: "VULNERABILITY_BASIC" },
-        // The removed default pool still gets created once: keep it hardened too.
-        nodeConfig: {
-          serviceAccount: this.nodeServiceAccount.email,
-          oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
-          shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-          workloadMetadataConfig: { mode: "GKE_METADATA" },
-          metadata: { "disable-legacy-endpoints": "true" },
-        },
-      },
-      parent,
-    );
-
-    this.nodePool = new gcp.container.NodePool(
-      `${name}-pool`,
-      {
-        project,
-        cluster: this.cluster.id,
-        location: args.location,
-        autoscaling: { minNodeCount: args.nodes.minPerZone, maxNodeCount: args.nodes.maxPerZone },
-        management: { autoRepair: true, autoUpgrade: true },
-        upgradeSettings: { strategy: "SURGE", maxSurge: 1, maxUnavailable: 0 },
-        nodeConfig: {
-          machineType: args.nodes.machineType,
-          spot: args.nodes.spot,
-          diskType: "pd-balanced",
-          diskSizeGb: 50,
-          imageType: "COS_CONTAINERD",
-          serviceAccount: this.nodeServiceAccount.email,
-          // Access is decided by IAM on the service account; the scope just does not narrow it.
-          oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
-          shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-          workloadMetadataConfig: { mode: "GKE_METADATA" },
-          metadata: { "disable-legacy-endpoints": "true" },
-          labels: { "django-k8s/pool": "app" },
-        },
-      },
-      // Nodes log, report metrics and pull images with these roles from their first minute.
-      { parent: this, dependsOn: roleBindings },
-    );
-
-    this.kubeconfig = pulumi.secret(
-      pulumi
-        .all([this.cluster.name, this.cluster.controlPlaneEndpointsConfig])
-        .apply(([clusterName, endpoints]) => gkeKubeconfig(clusterName, dnsEndpoint(endpoints))),
-    );
-    // Every Kubernetes object goes through this provider, and only once nodes exist to run it.
-    this.provider = new k8s.Provider(
-      `${name}-k8s`,
-      { kubeconfig: this.kubeconfig, enableServerSideApply: true },
-      { parent: this, dependsOn: [this.nodePool] },
-    );
+    this.workloadPool = `${args.project}.svc.id.goog`;
+    const nodes = createNodeIdentity(name, args, this);
+    this.nodeServiceAccount = nodes.account;
+    this.cluster = createCluster(name, args, this.workloadPool, nodes.account.email, this);
+    this.nodePool = createNodePool(name, args, this.cluster, nodes, this);
+    this.kubeconfig = clusterKubeconfig(this.cluster);
+    this.provider = createKubernetesProvider(name, this.kubeconfig, this.nodePool, this);
     this.registerOutputs({ cluster: this.cluster.name });
   }
+}
+
+/** The nodes' own service account and its NODE_ROLES. */
+function createNodeIdentity(name: string, args: GkeClusterArgs, parent: pulumi.Resource) {
+  const opts = { parent, dependsOn: args.dependsOn };
+  const account = new gcp.serviceaccount.Account(
+    `${name}-nodes`,
+    {
+      project: args.project,
+      accountId: `${name}-nodes`.slice(0, 30),
+      displayName: "GKE nodes (logging, monitoring, image pulls)",
+    },
+    opts,
+  );
+  const grants = grantProjectRoles(
+    `${name}-nodes`,
+    { project: args.project, member: account.member, roles: NODE_ROLES },
+    opts,
+  );
+  return { account, grants };
+}
+
+/**
+ * What every node runs with, the removed default pool's included: the dedicated service
+ * account, shielded boot, and pods kept off the node's own metadata (Workload Identity only).
+ */
+export function hardenedNodeConfig(serviceAccount: pulumi.Input<string>) {
+  return {
+    serviceAccount,
+    // Access is decided by IAM on the service account; the scope just does not narrow it.
+    oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+    shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+    workloadMetadataConfig: { mode: "GKE_METADATA" },
+    metadata: { "disable-legacy-endpoints": "true" },
+  };
+}
+
+function createCluster(
+  name: string,
+  args: GkeClusterArgs,
+  workloadPool: string,
+  nodeServiceAccount: pulumi.Input<string>,
+  parent: pulumi.Resource,
+): gcp.container.Cluster {
+  return new gcp.container.Cluster(
+    name,
+    {
+      project: args.project,
+      location: args.location,
+      ...privateNetworking(args),
+      ...controlPlaneAccess(args),
+      ...clusterSecurity(workloadPool),
+      ...operations(args),
+      deletionProtection: args.deletionProtection,
+      // The default pool cannot be configured as needed; it is removed right after creation.
+      removeDefaultNodePool: true,
+      initialNodeCount: 1,
+      // The removed default pool still gets created once: keep it hardened too.
+      nodeConfig: hardenedNodeConfig(nodeServiceAccount),
+    },
+    { parent, dependsOn: args.dependsOn },
+  );
+}
+
+/** VPC-native on the network's secondary ranges, with nodes that have no public IP. */
+function privateNetworking(args: GkeClusterArgs) {
+  return {
+    network: args.network,
+    subnetwork: args.subnet,
+    networkingMode: "VPC_NATIVE",
+    ipAllocationPolicy: {
+      clusterSecondaryRangeName: PODS_RANGE,
+      servicesSecondaryRangeName: SERVICES_RANGE,
+    },
+    privateClusterConfig: {
+      enablePrivateNodes: true,
+      enablePrivateEndpoint: false,
+      masterIpv4CidrBlock: args.masterCidr,
+    },
+  };
+}
+
+/** Who reaches the control plane, and how. */
+function controlPlaneAccess(args: GkeClusterArgs) {
+  return {
+    masterAuthorizedNetworksConfig: {
+      cidrBlocks: args.masterAuthorizedNetworks.map((cidrBlock) => ({ cidrBlock, displayName: cidrBlock })),
+    },
+    // The DNS endpoint admits a caller by IAM (container.clusters.connect), not by source
+    // address: Pulumi, from a laptop or a CI runner with no fixed IP, goes through it, so the
+    // IP allow list above stays short. Certificates and static tokens are refused on it.
+    controlPlaneEndpointsConfig: {
+      dnsEndpointConfig: {
+        allowExternalTraffic: true,
+        enableK8sCertsViaDns: false,
+        enableK8sTokensViaDns: false,
+      },
+    },
+    masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
+  };
+}
+
+function clusterSecurity(workloadPool: string) {
+  return {
+    workloadIdentityConfig: { workloadPool },
+    datapathProvider: "ADVANCED_DATAPATH", // Dataplane V2: NetworkPolicy enforced by eBPF
+    enableShieldedNodes: true,
+    enableLegacyAbac: false,
+    securityPostureConfig: { mode: "BASIC", vulnerabilityMode: "VULNERABILITY_BASIC" },
+  };
+}
+
+/** Upgrades, logs and metrics. */
+function operations(args: GkeClusterArgs) {
+  return {
+    releaseChannel: { channel: args.releaseChannel },
+    loggingConfig: { enableComponents: ["SYSTEM_COMPONENTS", "WORKLOADS"] },
+    monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: true } },
+    maintenancePolicy: { recurringWindow: weeklyWindow() },
+  };
+}
+
+/** The autoscaling pool the app runs on. */
+function createNodePool(
+  name: string,
+  args: GkeClusterArgs,
+  cluster: gcp.container.Cluster,
+  nodes: { account: gcp.serviceaccount.Account; grants: pulumi.Resource[] },
+  parent: pulumi.Resource,
+): gcp.container.NodePool {
+  return new gcp.container.NodePool(
+    `${name}-pool`,
+    {
+      project: args.project,
+      cluster: cluster.id,
+      location: args.location,
+      autoscaling: { minNodeCount: args.nodes.minPerZone, maxNodeCount: args.nodes.maxPerZone },
+      management: { autoRepair: true, autoUpgrade: true },
+      upgradeSettings: { strategy: "SURGE", maxSurge: 1, maxUnavailable: 0 },
+      nodeConfig: {
+        ...hardenedNodeConfig(nodes.account.email),
+        machineType: args.nodes.machineType,
+        spot: args.nodes.spot,
+        diskType: "pd-balanced",
+        diskSizeGb: 50,
+        imageType: "COS_CONTAINERD",
+        labels: { "django-k8s/pool": "app" },
+      },
+    },
+    // Nodes log, report metrics and pull images with these roles from their first minute.
+    { parent, dependsOn: nodes.grants },
+  );
+}
+
+/** Built from what GKE reports once the cluster exists; secret because it names the endpoint. */
+function clusterKubeconfig(cluster: gcp.container.Cluster): pulumi.Output<string> {
+  return pulumi.secret(
+    pulumi
+      .all([cluster.name, cluster.controlPlaneEndpointsConfig])
+      .apply(([clusterName, endpoints]) => gkeKubeconfig(clusterName, dnsEndpoint(endpoints))),
+  );
+}
+
+/** Every Kubernetes object goes through this provider, and only once nodes exist to run it. */
+function createKubernetesProvider(
+  name: string,
+  kubeconfig: pulumi.Output<string>,
+  nodePool: gcp.container.NodePool,
+  parent: pulumi.Resource,
+): k8s.Provider {
+  return new k8s.Provider(
+    `${name}-k8s`,
+    { kubeconfig, enableServerSideApply: true },
+    { parent, dependsOn: [nodePool] },
+  );
 }
 
 /** The cluster's DNS endpoint, which GKE assigns at creation. */

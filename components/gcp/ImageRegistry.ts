@@ -37,7 +37,6 @@ export class ImageRegistry extends pulumi.ComponentResource {
           { id: "keep-recent", action: "KEEP", mostRecentVersions: { keepCount: 20 } },
           { id: "delete-old", action: "DELETE", condition: { olderThan: `${30 * 86400}s` } },
         ],
-        labels: { "managed-by": "pulumi", app: "django-k8s" },
       },
       { parent: this, dependsOn: args.dependsOn },
     );

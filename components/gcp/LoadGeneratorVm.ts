@@ -50,7 +50,8 @@ export class LoadGeneratorVm extends pulumi.ComponentResource {
           "block-project-ssh-keys": "true",
           "google-logging-enabled": "true",
         },
-        labels: { "managed-by": "pulumi", app: "django-k8s", role: "load-generator" },
+        // The stack's own labels come from the provider (GCP_LABELS); this one tells the VMs apart.
+        labels: { role: "load-generator" },
         allowStoppingForUpdate: true,
       },
       { parent: this, dependsOn: [...args.dependsOn, logWriter] },

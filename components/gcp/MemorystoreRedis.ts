@@ -48,7 +48,6 @@ export class MemorystoreRedis extends pulumi.ComponentResource {
             { day: "SUNDAY", startTime: { hours: 3, minutes: 0, seconds: 0, nanos: 0 } },
           ],
         },
-        labels: { "managed-by": "pulumi", app: "django-k8s" },
       },
       { parent: this, dependsOn: args.dependsOn },
     );

@@ -7,6 +7,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { modernTlsPolicy } from "./tlsPolicy";
 
 export interface StaticSiteCdnArgs {
   project: string;
@@ -44,7 +45,6 @@ export class StaticSiteCdn extends pulumi.ComponentResource {
           { action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: 30, withState: "ARCHIVED" } },
         ],
         forceDestroy: !args.deletionProtection,
-        labels: { "managed-by": "pulumi", app: "django-k8s" },
       },
       parent,
     );
@@ -87,11 +87,7 @@ export class StaticSiteCdn extends pulumi.ComponentResource {
         { project, managed: { domains: [args.domain] } },
         parent,
       );
-      const policy = new gcp.compute.SSLPolicy(
-        `${name}-tls`,
-        { project, profile: "MODERN", minTlsVersion: "TLS_1_2" },
-        parent,
-      );
+      const policy = modernTlsPolicy(`${name}-tls`, project, parent);
       target = new gcp.compute.TargetHttpsProxy(
         `${name}-https`,
         {

@@ -7,26 +7,35 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { READINESS_PATH, WEB_PORT } from "../k8s/appContract";
+import { APP_NAME, READINESS_PATH, WEB_PORT, WEB_SERVICE_NAME, WEB_SERVICE_PORT } from "../k8s/appContract";
+import type { Role } from "../k8s/appRoles";
 import { standardLabels } from "../k8s/specs";
+import { modernTlsPolicy } from "./tlsPolicy";
 
 export interface WebIngressArgs {
   project: string;
   namespace: pulumi.Input<string>;
-  serviceName: string;
-  servicePort: number;
   domain?: string;
   /** The compute API, for the global address. */
   dependsOn: pulumi.Resource[];
 }
 
-const BACKEND_CONFIG = "web";
+/** The entry's Kubernetes objects share the name of the web Service they front. */
+const OBJECT_NAME = WEB_SERVICE_NAME;
+const BACKEND_CONFIG = OBJECT_NAME;
 
 /** On the web Service: container-native load balancing, and the health check below. */
 export const WEB_SERVICE_ANNOTATIONS: Record<string, string> = {
   "cloud.google.com/neg": JSON.stringify({ ingress: true }),
   "cloud.google.com/backend-config": JSON.stringify({ default: BACKEND_CONFIG }),
 };
+
+interface Scope {
+  name: string;
+  args: WebIngressArgs;
+  labels: Record<string, string>;
+  parent: pulumi.Resource;
+}
 
 export class WebIngress extends pulumi.ComponentResource {
   readonly address: gcp.compute.GlobalAddress;
@@ -37,89 +46,97 @@ export class WebIngress extends pulumi.ComponentResource {
 
   constructor(name: string, args: WebIngressArgs, opts?: pulumi.ComponentResourceOptions) {
     super("django-k8s:gcp:WebIngress", name, {}, opts);
-    const parent = { parent: this };
-    const { namespace, domain } = args;
-    const labels = standardLabels("django", "web");
+    const scope: Scope = { name, args, labels: standardLabels(APP_NAME, "web" satisfies Role), parent: this };
     this.address = new gcp.compute.GlobalAddress(
       `${name}-ip`,
       { project: args.project },
       { parent: this, dependsOn: args.dependsOn },
     );
-
-    const backendConfig = new k8s.apiextensions.CustomResource(
-      `${name}-backendconfig`,
-      {
-        apiVersion: "cloud.google.com/v1",
-        kind: "BackendConfig",
-        metadata: { name: BACKEND_CONFIG, namespace, labels },
-        spec: {
-          // The load balancer sends traffic only to pods whose database and Redis answer.
-          healthCheck: {
-            type: "HTTP",
-            requestPath: READINESS_PATH,
-            port: WEB_PORT,
-            checkIntervalSec: 10,
-            timeoutSec: 5,
-            healthyThreshold: 1,
-            unhealthyThreshold: 3,
-          },
-          connectionDraining: { drainingTimeoutSec: 30 },
-          timeoutSec: 60,
-          logging: { enable: true, sampleRate: 0.1 },
-        },
-      },
-      parent,
-    );
     const annotations: Record<string, pulumi.Input<string>> = {
       "kubernetes.io/ingress.class": "gce",
       "kubernetes.io/ingress.global-static-ip-name": this.address.name,
     };
-    const dependsOn: pulumi.Resource[] = [backendConfig];
-    if (domain) {
-      const certificate = new k8s.apiextensions.CustomResource(
-        `${name}-cert`,
-        {
-          apiVersion: "networking.gke.io/v1",
-          kind: "ManagedCertificate",
-          metadata: { name: "web", namespace, labels },
-          spec: { domains: [domain] },
-        },
-        parent,
-      );
-      const policy = new gcp.compute.SSLPolicy(
-        `${name}-tls`,
-        { project: args.project, profile: "MODERN", minTlsVersion: "TLS_1_2" },
-        { parent: this, dependsOn: args.dependsOn },
-      );
-      const frontend = new k8s.apiextensions.CustomResource(
-        `${name}-frontendconfig`,
-        {
-          apiVersion: "networking.gke.io/v1beta1",
-          kind: "FrontendConfig",
-          metadata: { name: "web", namespace, labels },
-          spec: {
-            redirectToHttps: { enabled: true, responseCodeName: "MOVED_PERMANENTLY_DEFAULT" },
-            sslPolicy: policy.name,
-          },
-        },
-        parent,
-      );
-      annotations["networking.gke.io/managed-certificates"] = "web";
-      annotations["networking.gke.io/v1beta1.FrontendConfig"] = "web";
-      dependsOn.push(certificate, frontend);
+    const dependsOn: pulumi.Resource[] = [createBackendConfig(scope)];
+    if (args.domain) {
+      const https = createHttpsFrontend(scope, args.domain);
+      Object.assign(annotations, https.annotations);
+      dependsOn.push(...https.resources);
     }
     this.ingress = new k8s.networking.v1.Ingress(
       `${name}-ingress`,
       {
-        metadata: { name: "web", namespace, labels, annotations },
-        spec: { defaultBackend: { service: { name: args.serviceName, port: { number: args.servicePort } } } },
+        metadata: { name: OBJECT_NAME, namespace: args.namespace, labels: scope.labels, annotations },
+        spec: { defaultBackend: { service: { name: WEB_SERVICE_NAME, port: { number: WEB_SERVICE_PORT } } } },
       },
       { parent: this, dependsOn },
     );
-    this.host = domain ? pulumi.output(domain) : this.address.address;
-    this.url = domain
-      ? pulumi.output(`https://${domain}/`)
+    this.host = args.domain ? pulumi.output(args.domain) : this.address.address;
+    this.url = args.domain
+      ? pulumi.output(`https://${args.domain}/`)
       : pulumi.interpolate`http://${this.address.address}/`;
     this.registerOutputs({ url: this.url });
   }
+}
+
+/** The load balancer sends traffic only to pods whose database and Redis answer. */
+function createBackendConfig({ name, args, labels, parent }: Scope): k8s.apiextensions.CustomResource {
+  return new k8s.apiextensions.CustomResource(
+    `${name}-backendconfig`,
+    {
+      apiVersion: "cloud.google.com/v1",
+      kind: "BackendConfig",
+      metadata: { name: BACKEND_CONFIG, namespace: args.namespace, labels },
+      spec: {
+        healthCheck: {
+          type: "HTTP",
+          requestPath: READINESS_PATH,
+          port: WEB_PORT,
+          checkIntervalSec: 10,
+          timeoutSec: 5,
+          healthyThreshold: 1,
+          unhealthyThreshold: 3,
+        },
+        connectionDraining: { drainingTimeoutSec: 30 },
+        timeoutSec: 60,
+        logging: { enable: true, sampleRate: 0.1 },
+      },
+    },
+    { parent },
+  );
+}
+
+/** With a domain: a Google-managed certificate, the MODERN TLS policy, HTTP redirected to HTTPS. */
+function createHttpsFrontend({ name, args, labels, parent }: Scope, domain: string) {
+  const { namespace } = args;
+  const certificate = new k8s.apiextensions.CustomResource(
+    `${name}-cert`,
+    {
+      apiVersion: "networking.gke.io/v1",
+      kind: "ManagedCertificate",
+      metadata: { name: OBJECT_NAME, namespace, labels },
+      spec: { domains: [domain] },
+    },
+    { parent },
+  );
+  const policy = modernTlsPolicy(`${name}-tls`, args.project, { parent, dependsOn: args.dependsOn });
+  const frontend = new k8s.apiextensions.CustomResource(
+    `${name}-frontendconfig`,
+    {
+      apiVersion: "networking.gke.io/v1beta1",
+      kind: "FrontendConfig",
+      metadata: { name: OBJECT_NAME, namespace, labels },
+      spec: {
+        redirectToHttps: { enabled: true, responseCodeName: "MOVED_PERMANENTLY_DEFAULT" },
+        sslPolicy: policy.name,
+      },
+    },
+    { parent },
+  );
+  return {
+    annotations: {
+      "networking.gke.io/managed-certificates": OBJECT_NAME,
+      "networking.gke.io/v1beta1.FrontendConfig": OBJECT_NAME,
+    },
+    resources: [certificate, frontend],
+  };
 }

@@ -4,6 +4,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { grantProjectRoles } from "../../lib/gcpIam";
 
 export interface WorkloadIdentityArgs {
   project: string;
@@ -34,13 +35,10 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
       parent,
     );
     this.member = this.account.member;
-    const grants: pulumi.Resource[] = (args.projectRoles ?? []).map(
-      (role) =>
-        new gcp.projects.IAMMember(
-          `${name}-${role.split("/")[1]!.replace(/\./g, "-")}`,
-          { project: args.project, role, member: this.account.member },
-          parent,
-        ),
+    const grants = grantProjectRoles(
+      name,
+      { project: args.project, member: this.account.member, roles: args.projectRoles ?? [] },
+      parent,
     );
     const binding = new gcp.serviceaccount.IAMMember(
       `${name}-wi`,
