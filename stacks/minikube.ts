@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { contextHash } from "../components/image/contextHash";
 import { LocalAppImage } from "../components/image/LocalAppImage";
+import { AppNamespace } from "../components/k8s/AppNamespace";
 import { APP_NAME } from "../components/k8s/appContract";
 import type { AppBackends } from "../components/k8s/backends";
 import { DevSource } from "../components/k8s/DevSource";
@@ -14,7 +15,6 @@ import { InClusterPostgres, POSTGRES_PORT } from "../components/k8s/InClusterPos
 import { InClusterRedis, REDIS_PORT } from "../components/k8s/InClusterRedis";
 import { KEDA_NAMESPACE, Keda } from "../components/k8s/Keda";
 import { LoadGenerator } from "../components/k8s/LoadGenerator";
-import { AppNamespace } from "../components/k8s/namespace";
 import { namespacePods, podsOf, toPods } from "../components/k8s/networkPolicies";
 import { selectorLabels } from "../components/k8s/specs";
 import { APP_CONTEXT_DIR, watchCommands, workloadArgs } from "./appArgs";
@@ -93,7 +93,8 @@ export function minikubeStack(config: Extract<StackConfig, { platform: "minikube
           }
         : undefined,
       web: { ...shared.web, service: { type: "NodePort" } },
-      flower: { user: config.flower.user, service: { type: "NodePort" } },
+      // A browser on the host reaches Flower through the node: any source.
+      flower: { user: config.flower.user, service: { type: "NodePort" }, allowFrom: "anywhere" },
       keda: keda?.release,
     },
     components,

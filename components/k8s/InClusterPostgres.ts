@@ -15,8 +15,8 @@ import {
   execProbe,
   hardenedContainer,
   isolatedPod,
+  type ResourceSizes,
   resources,
-  type Sizes,
   scratchVolumes,
   selectorLabels,
   serviceArgs,
@@ -39,7 +39,7 @@ export interface InClusterPostgresArgs {
   user?: string;
   /** Who may connect; the namespace denies everyone else. */
   clients: NetworkPolicyPeer[];
-  sizes?: Sizes;
+  sizes?: ResourceSizes;
 }
 
 export const POSTGRES_SERVICE = "postgres";
@@ -48,7 +48,7 @@ export const POSTGRES_PORT = 5432;
 export const POSTGRES_UID = 70;
 const DATA_DIR = "/var/lib/postgresql/data";
 const SECRETS = "/run/secrets/postgres";
-const DEFAULT_SIZES: Sizes = { cpuRequest: "100m", cpuLimit: "1", memory: "512Mi" };
+const DEFAULT_SIZES: ResourceSizes = { cpuRequest: "100m", cpuLimit: "1", memory: "512Mi" };
 
 export class InClusterPostgres extends pulumi.ComponentResource {
   readonly service: k8s.core.v1.Service;

@@ -12,8 +12,8 @@ import {
   execProbe,
   hardenedContainer,
   isolatedPod,
+  type ResourceSizes,
   resources,
-  type Sizes,
   scratchVolumes,
   selectorLabels,
   serviceArgs,
@@ -23,7 +23,7 @@ import {
 export interface InClusterRedisArgs {
   namespace: pulumi.Input<string>;
   image: string;
-  sizes?: Sizes;
+  sizes?: ResourceSizes;
   /** Who may connect; the namespace denies everyone else. */
   clients: NetworkPolicyPeer[];
 }
@@ -33,7 +33,7 @@ export const REDIS_PORT = 6379;
 // The redis user and group of the alpine image.
 const REDIS_UID = 999;
 const REDIS_GID = 1000;
-const DEFAULT_SIZES: Sizes = { cpuRequest: "50m", cpuLimit: "500m", memory: "256Mi" };
+const DEFAULT_SIZES: ResourceSizes = { cpuRequest: "50m", cpuLimit: "500m", memory: "256Mi" };
 
 export class InClusterRedis extends pulumi.ComponentResource {
   readonly service: k8s.core.v1.Service;

@@ -4,7 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { POD_SECURITY_LABELS } from "./namespace";
+import { restrictedNamespaceArgs } from "./AppNamespace";
 
 export const KEDA_NAMESPACE = "keda";
 export const KEDA_CHART = { chart: "keda", version: "2.17.2", repo: "https://kedacore.github.io/charts" };
@@ -16,12 +16,7 @@ export class Keda extends pulumi.ComponentResource {
     super("django-k8s:k8s:Keda", name, {}, opts);
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
-      {
-        metadata: {
-          name: KEDA_NAMESPACE,
-          labels: { ...POD_SECURITY_LABELS, "app.kubernetes.io/part-of": "django-k8s" },
-        },
-      },
+      restrictedNamespaceArgs(KEDA_NAMESPACE),
       { parent: this },
     );
     this.release = new k8s.helm.v3.Release(

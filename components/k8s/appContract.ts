@@ -79,3 +79,8 @@ export const DATABASE_SECRETS_DIR = "/run/secrets/postgres";
 
 /** The keys of the database credentials Secret: what the postgres image reads, and Django too. */
 export const DATABASE_SECRET_KEYS = [ENV.postgresDb, ENV.postgresUser, ENV.postgresPassword] as const;
+
+/** `<KEY>_FILE=<dir>/<KEY>` for each key of a Secret mounted at `dir`: how the app (and the postgres image) find them. */
+export function secretFileEnv(dir: string, keys: readonly string[]): { name: string; value: string }[] {
+  return keys.map((key) => ({ name: `${key}_FILE`, value: `${dir}/${key}` }));
+}

@@ -6,7 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { APP_GID, APP_UID } from "./appContract";
-import { hardenedContainer, isolatedPod, resources, type Sizes, scratchVolumes } from "./specs";
+import { hardenedContainer, isolatedPod, type ResourceSizes, resources, scratchVolumes } from "./specs";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -20,7 +20,7 @@ export interface AppPodInput {
   sharedEnv?: k8s.types.input.core.v1.EnvVar[];
   /** What this role adds. */
   env?: k8s.types.input.core.v1.EnvVar[];
-  sizes: Sizes;
+  sizes: ResourceSizes;
   ports?: k8s.types.input.core.v1.ContainerPort[];
   livenessProbe?: k8s.types.input.core.v1.Probe;
   readinessProbe?: k8s.types.input.core.v1.Probe;

@@ -1,10 +1,13 @@
 /**
- * What distinguishes each long-running role of the app image: command, sizes, environment,
- * ports, probes and grace period, per the app contract. Pure; DjangoApp adds what all roles
- * share (appPod.ts) and wraps each in a Deployment.
+ * What distinguishes each role of the app image: how its Deployment runs (the table
+ * ROLE_DEPLOYMENTS) and what its pod runs (roleSpecs: command, sizes, environment, ports,
+ * probes, spread and grace period, per the app contract). Pure; DjangoApp adds what all roles
+ * share (appPod.ts) and creates the objects.
  */
+import type * as k8s from "@pulumi/kubernetes";
 import { wholeCpus } from "../../lib/quantity";
 import {
+  APP_NAME,
   BEAT_HEARTBEAT_FILE,
   COMMANDS,
   DEV_COMMANDS,
@@ -18,13 +21,84 @@ import {
   WORKER_HEARTBEAT_FILE,
 } from "./appContract";
 import type { AppPodInput } from "./appPod";
-import { execProbe, httpProbe, type Sizes } from "./specs";
+import type { SkippedCheck } from "./scannerSkips";
+import { execProbe, httpProbe, type ResourceSizes, selectorLabels, spreadConstraints } from "./specs";
 
-export type Role = "web" | "worker" | "beat" | "flower";
+/** The long-running roles, in the order their Deployments are created. */
+export const ROLES = ["web", "worker", "beat", "flower"] as const;
+export type Role = (typeof ROLES)[number];
+/** The Jobs that run once per image before the roles that need them roll out. */
+export type RunOnceJob = "migrate" | "collectstatic";
+/** Every part of the app that runs the image: its `app.kubernetes.io/component` label. */
+export type AppComponent = Role | RunOnceJob;
+
+/** The parts that talk to the database: they get the platform's sidecars (Flower and collectstatic do not). */
+export const DATABASE_CLIENT_ROLES: AppComponent[] = ["web", "worker", "beat", "migrate"];
+
+export interface RoleDeployment {
+  /** The Deployment's name: Celery's roles say what they are. */
+  deploymentName: string;
+  /** A fixed count, or left to the role's autoscaler. */
+  replicas: number | "autoscaled";
+  strategy?: k8s.types.input.apps.v1.DeploymentStrategy;
+  /** The checkov checks that do not apply (scannerSkips.ts gives the reasons). */
+  skips: readonly SkippedCheck[];
+  /** The Jobs whose results the new pods need: they roll out after them. */
+  waitsFor: readonly RunOnceJob[];
+}
+
+export const ROLE_DEPLOYMENTS = {
+  // New code meets the new schema and its own static files only. No surge capacity lost:
+  // a new pod is ready before an old one goes.
+  web: {
+    deploymentName: "web",
+    replicas: "autoscaled",
+    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+    skips: ["CKV_K8S_15", "CKV_K8S_43"],
+    waitsFor: ["migrate", "collectstatic"],
+  },
+  // Worker and beat serve no traffic: nothing for a readiness probe to gate (CKV_K8S_9).
+  worker: {
+    deploymentName: "celery-worker",
+    replicas: "autoscaled",
+    strategy: undefined,
+    skips: ["CKV_K8S_15", "CKV_K8S_43", "CKV_K8S_9"],
+    waitsFor: ["migrate"],
+  },
+  // Exactly one beat, ever: two would send every periodic task twice, so the old pod is gone
+  // before the new one starts, and nothing scales it.
+  beat: {
+    deploymentName: "celery-beat",
+    replicas: 1,
+    strategy: { type: "Recreate" },
+    skips: ["CKV_K8S_15", "CKV_K8S_43", "CKV_K8S_9"],
+    waitsFor: ["migrate"],
+  },
+  flower: {
+    deploymentName: "flower",
+    replicas: 1,
+    strategy: undefined,
+    skips: ["CKV_K8S_15", "CKV_K8S_43"],
+    waitsFor: [],
+  },
+} as const satisfies Record<Role, RoleDeployment>;
+
+export type AutoscaledRole = {
+  [R in Role]: (typeof ROLE_DEPLOYMENTS)[R]["replicas"] extends "autoscaled" ? R : never;
+}[Role];
+
+/**
+ * web and worker leave `replicas` to their autoscalers: `pulumi up` must not reset a
+ * scaled-out Deployment to the minimum.
+ */
+export function isAutoscaled(role: Role): role is AutoscaledRole {
+  return ROLE_DEPLOYMENTS[role].replicas === "autoscaled";
+}
+
 export type RoleSpec = Partial<AppPodInput> & Pick<AppPodInput, "command" | "sizes">;
 
 // Small fixed sizes for the roles that do little work; web and worker come from config.
-export const FIXED_SIZES: Record<"job" | "beat" | "flower", Sizes> = {
+export const FIXED_SIZES: Record<"job" | "beat" | "flower", ResourceSizes> = {
   job: { cpuRequest: "100m", cpuLimit: "1", memory: "256Mi" },
   beat: { cpuRequest: "20m", cpuLimit: "250m", memory: "192Mi" },
   flower: { cpuRequest: "50m", cpuLimit: "500m", memory: "256Mi" },
@@ -32,8 +106,9 @@ export const FIXED_SIZES: Record<"job" | "beat" | "flower", Sizes> = {
 const WEB_GRACE_SECONDS = 35; // gunicorn's graceful_timeout (25 s) plus margin
 
 export interface RoleArgs {
-  web: { sizes: Sizes };
-  worker: { sizes: Sizes; shutdownSeconds: number };
+  /** `spreadAcrossZones`: a regional cluster, where web's pods also spread over zones. */
+  web: { sizes: ResourceSizes; spreadAcrossZones?: boolean };
+  worker: { sizes: ResourceSizes; shutdownSeconds: number };
   /** Dev mode: autoreloading web, a worker restarted on code changes. */
   development?: unknown;
 }
@@ -54,6 +129,10 @@ export function roleSpecs(args: RoleArgs): Record<Role, RoleSpec> {
       livenessProbe: httpProbe(LIVENESS_PATH, "http", { periodSeconds: 10, timeoutSeconds: 2 }),
       readinessProbe: httpProbe(READINESS_PATH, "http", { periodSeconds: 5, failureThreshold: 2 }),
       terminationGracePeriodSeconds: WEB_GRACE_SECONDS,
+      topologySpreadConstraints: spreadConstraints(
+        selectorLabels(APP_NAME, "web"),
+        args.web.spreadAcrossZones ?? false,
+      ),
     },
     worker: {
       command: dev ? DEV_COMMANDS.worker : COMMANDS.worker,
@@ -72,6 +151,7 @@ export function roleSpecs(args: RoleArgs): Record<Role, RoleSpec> {
       }),
       livenessProbe: execProbe(heartbeatCheck(WORKER_HEARTBEAT_FILE, 60), { periodSeconds: 30 }),
       terminationGracePeriodSeconds: args.worker.shutdownSeconds + 15,
+      topologySpreadConstraints: spreadConstraints(selectorLabels(APP_NAME, "worker"), false),
     },
     beat: {
       command: COMMANDS.beat,
@@ -85,7 +165,6 @@ export function roleSpecs(args: RoleArgs): Record<Role, RoleSpec> {
     flower: {
       command: COMMANDS.flower,
       sizes: FIXED_SIZES.flower,
-      sidecars: undefined, // Flower talks to Redis only
       ports: [{ name: "http", containerPort: FLOWER_PORT }],
       livenessProbe: httpProbe(FLOWER_HEALTH_PATH, "http", { periodSeconds: 15 }),
       readinessProbe: httpProbe(FLOWER_HEALTH_PATH, "http", { periodSeconds: 10 }),

@@ -5,14 +5,12 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { PART_OF } from "./specs";
+import { ownershipLabels } from "./specs";
 
 export type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 export type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
 export type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 type Selector = k8s.types.input.meta.v1.LabelSelector;
-
-const labels = { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" };
 
 export function tcp(port: number) {
   return { port, protocol: "TCP" };
@@ -60,7 +58,11 @@ function policy(
   spec: k8s.types.input.networking.v1.NetworkPolicySpec,
   opts: pulumi.CustomResourceOptions,
 ) {
-  return new k8s.networking.v1.NetworkPolicy(name, { metadata: { name, namespace, labels }, spec }, opts);
+  return new k8s.networking.v1.NetworkPolicy(
+    name,
+    { metadata: { name, namespace, labels: ownershipLabels() }, spec },
+    opts,
+  );
 }
 
 /** Deny everything in and out for every pod of the namespace, then allow DNS to kube-dns. */

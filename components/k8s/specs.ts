@@ -18,13 +18,20 @@ type ServiceArgs = k8s.core.v1.ServiceArgs;
 
 export const PART_OF = "django-k8s";
 
+/**
+ * What marks an object as this program's: every object carries these, and the ones that belong
+ * to no single workload (Namespaces, namespace-wide NetworkPolicies) carry only these.
+ */
+export function ownershipLabels(): Record<string, string> {
+  return { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" };
+}
+
 /** The standard app.kubernetes.io labels; `name` is the program-wide app, `component` the piece. */
 export function standardLabels(name: string, component: string): Record<string, string> {
   return {
     "app.kubernetes.io/name": name,
     "app.kubernetes.io/component": component,
-    "app.kubernetes.io/part-of": PART_OF,
-    "app.kubernetes.io/managed-by": "pulumi",
+    ...ownershipLabels(),
   };
 }
 
@@ -68,14 +75,15 @@ export function restrictedContainerSecurityContext(): SecurityContext {
   };
 }
 
-export interface Sizes {
+/** A container's CPU request and limit and its memory (request = limit); config's sizes have this shape. */
+export interface ResourceSizes {
   cpuRequest: string;
   cpuLimit: string;
   memory: string;
 }
 
 /** Memory request equals its limit: the scheduler sees the truth and the pod is not OOM-killed for a neighbour. */
-export function resources(sizes: Sizes): ResourceRequirements {
+export function resources(sizes: ResourceSizes): ResourceRequirements {
   return {
     requests: { cpu: sizes.cpuRequest, memory: sizes.memory },
     limits: { cpu: sizes.cpuLimit, memory: sizes.memory },

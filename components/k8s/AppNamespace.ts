@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { namespaceBaseline } from "./networkPolicies";
-import { PART_OF } from "./specs";
+import { ownershipLabels } from "./specs";
 
 export const POD_SECURITY_LABELS = {
   "pod-security.kubernetes.io/enforce": "restricted",
@@ -15,26 +15,18 @@ export const POD_SECURITY_LABELS = {
   "pod-security.kubernetes.io/audit": "restricted",
 };
 
+/** A namespace of this program where only "restricted" pods are admitted (the app's, KEDA's). */
+export function restrictedNamespaceArgs(name: string): k8s.core.v1.NamespaceArgs {
+  return { metadata: { name, labels: { ...POD_SECURITY_LABELS, ...ownershipLabels() } } };
+}
+
 export class AppNamespace extends pulumi.ComponentResource {
   readonly namespace: k8s.core.v1.Namespace;
   readonly name: pulumi.Output<string>;
 
   constructor(name: string, args: { name: string }, opts?: pulumi.ComponentResourceOptions) {
     super("django-k8s:k8s:AppNamespace", name, {}, opts);
-    this.namespace = new k8s.core.v1.Namespace(
-      name,
-      {
-        metadata: {
-          name: args.name,
-          labels: {
-            ...POD_SECURITY_LABELS,
-            "app.kubernetes.io/part-of": PART_OF,
-            "app.kubernetes.io/managed-by": "pulumi",
-          },
-        },
-      },
-      { parent: this },
-    );
+    this.namespace = new k8s.core.v1.Namespace(name, restrictedNamespaceArgs(args.name), { parent: this });
     this.name = this.namespace.metadata.name;
     namespaceBaseline(this.name, { parent: this });
     this.registerOutputs({ name: this.name });
