@@ -232,6 +232,8 @@ export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
           g.flower.exposure === "loadBalancer"
             ? { type: "LoadBalancer", sourceRanges: g.flower.sourceRanges }
             : { type: "ClusterIP" },
+        // The load balancer's admitted ranges; port-forwarding bypasses NetworkPolicies.
+        allowFrom: g.flower.exposure === "loadBalancer" ? g.flower.sourceRanges : [],
       },
     },
     inCluster,
