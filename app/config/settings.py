@@ -148,7 +148,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 5)
 # taking work and lets running tasks finish for this long, then hands the rest back to
 # the queue. The Pulumi program sets it below the pod's terminationGracePeriodSeconds.
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = float(env.integer("CELERY_SHUTDOWN_TIMEOUT", 25, minimum=0))
-CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
+# A worker with no running task skips that wait and exits at once (Celery's default). With
+# soft shutdown on idle, every stop of an idle worker slept the whole timeout, which made each
+# rollout and scale-in of workers 25-60 s slower. What that setting is for, ETA/countdown and
+# prefetched messages the worker holds unacknowledged, is covered without it: on the Redis
+# transport the closing worker puts them back on the queue ("Restoring N unacknowledged
+# message(s)"); tests/test_celery.py stops an idle worker holding one and checks both.
+CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = False
 # Redis redelivers a message that was taken but never acknowledged (its worker vanished)
 # after this many seconds; it must be longer than any task runs.
 CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -66,7 +66,7 @@ def test_a_task_survives_its_worker_being_killed(start, app_env, clean_redis):
     assert value["worker"].startswith("rescuer@"), "the task completed on the new worker"
 
 
-def test_sigterm_lets_the_running_task_finish_then_exits_in_time(start, app_env, clean_redis):
+def test_sigterm_lets_the_running_task_finish_then_exits_in_time(start, app_env, clean_redis, capsys):
     shutdown_timeout = 10
     env = {**app_env, "REMAP_SIGTERM": "SIGQUIT", "CELERY_SHUTDOWN_TIMEOUT": str(shutdown_timeout)}
     worker = start("worker", celery_worker_argv("graceful"), env)
@@ -78,6 +78,8 @@ def test_sigterm_lets_the_running_task_finish_then_exits_in_time(start, app_env,
     worker.proc.send_signal(signal.SIGTERM)  # what the kubelet sends to the container's PID 1
     worker.proc.wait(timeout=shutdown_timeout + 10)
     took = time.monotonic() - stopped_at
+    with capsys.disabled():
+        print(f"\n[busy worker stop, task finishes] {took:.1f}s after SIGTERM (timeout {shutdown_timeout}s)")
 
     assert took < shutdown_timeout + 5, f"the worker took {took:.1f}s to stop"
     value = result.get(timeout=5)
@@ -85,7 +87,35 @@ def test_sigterm_lets_the_running_task_finish_then_exits_in_time(start, app_env,
     assert "Soft shutdown" in worker.log() or "soft shutdown" in worker.log().lower()
 
 
-def test_a_task_longer_than_the_shutdown_timeout_goes_back_to_the_queue(start, app_env, clean_redis):
+def test_an_idle_worker_exits_soon_after_sigterm_and_hands_back_the_task_it_holds(start, app_env, clean_redis, capsys):
+    """An idle worker must not wait out the soft-shutdown timeout (it did: 25-60 s per stop).
+    It holds a countdown task it has not started, the case Celery's soft-shutdown-on-idle
+    exists for: the task must be back in the queue at once, not after the visibility timeout."""
+    shutdown_timeout = 30
+    env = {**app_env, "REMAP_SIGTERM": "SIGQUIT", "CELERY_SHUTDOWN_TIMEOUT": str(shutdown_timeout)}
+    worker = start("worker-idle", celery_worker_argv("idle"), env)
+    worker.wait_for_log("ready.")
+    result = burn_cpu.apply_async((10, "later"), countdown=3)
+    worker.wait_for_log(f"burn_cpu[{result.id}] received")
+    assert clean_redis.llen("celery") == 0, "the worker holds the task"
+
+    stopped_at = time.monotonic()
+    worker.proc.send_signal(signal.SIGTERM)
+    returncode = worker.proc.wait(timeout=shutdown_timeout + 10)
+    took = time.monotonic() - stopped_at
+    with capsys.disabled():
+        print(f"\n[idle worker stop] {took:.1f}s after SIGTERM (soft-shutdown timeout {shutdown_timeout}s)")
+    assert returncode == 0, worker.log()[-2000:]
+    assert took < 10, f"an idle worker took {took:.1f}s to stop"
+    assert clean_redis.llen("celery") == 1, "the held task went back to the queue as the worker stopped"
+
+    successor = start("worker-successor", celery_worker_argv("successor"), env)
+    successor.wait_for_log("ready.")
+    value = result.get(timeout=30)  # the visibility timeout is an hour: only the hand-back brings it here
+    assert value["worker"].startswith("successor@")
+
+
+def test_a_task_longer_than_the_shutdown_timeout_goes_back_to_the_queue(start, app_env, clean_redis, capsys):
     env = {
         **app_env,
         "REMAP_SIGTERM": "SIGQUIT",
@@ -100,7 +130,10 @@ def test_a_task_longer_than_the_shutdown_timeout_goes_back_to_the_queue(start, a
     stopped_at = time.monotonic()
     worker.proc.send_signal(signal.SIGTERM)
     worker.proc.wait(timeout=20)
-    assert time.monotonic() - stopped_at < 10, "the shutdown is bounded by CELERY_SHUTDOWN_TIMEOUT"
+    took = time.monotonic() - stopped_at
+    with capsys.disabled():
+        print(f"\n[busy worker stop, task handed back] {took:.1f}s after SIGTERM (timeout 2s)")
+    assert took < 10, "the shutdown is bounded by CELERY_SHUTDOWN_TIMEOUT"
     assert result.state != "SUCCESS"
     time.sleep(3.5)  # past the visibility timeout, in case the message was not requeued at once
 
