@@ -6,6 +6,7 @@
  * secret key, port or Service name on either side makes it fail.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -83,6 +84,12 @@ function webEnvironment(run: ProgramRun, secretsRoot: string): Record<string, st
 const settingValue = (env: Record<string, string>, name: string) =>
   env[name] ?? (env[`${name}_FILE`] ? fs.readFileSync(env[`${name}_FILE`]!, "utf8") : undefined);
 
+/** Sets a variable the way the pod has it: rewrites its mounted file, or its value. */
+function replaceSetting(env: Record<string, string>, name: string, value: string) {
+  if (env[`${name}_FILE`]) fs.writeFileSync(env[`${name}_FILE`]!, value);
+  else env[name] = value;
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = net.createServer().listen(0, "127.0.0.1", () => {
@@ -124,6 +131,9 @@ const READINESS = [
 describe("wiring between the program and the app", () => {
   let env: Record<string, string>;
   let redis: ChildProcess;
+  /** This run's PostgreSQL role and database: a name no other run or user has. */
+  const runName = `wiring_${randomBytes(5).toString("hex")}`;
+  let roleCreated = false;
 
   beforeAll(async () => {
     expect(fs.existsSync(PYTHON), "the app's venv is missing: run bash scripts/test-all.sh").toBe(true);
@@ -147,10 +157,13 @@ describe("wiring between the program and the app", () => {
       user && db && password,
       "the credentials Secret carries POSTGRES_USER, POSTGRES_DB, POSTGRES_PASSWORD",
     ).toBeTruthy();
-    psql(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
-    psql(`DROP ROLE IF EXISTS "${user}"`);
-    expect(psql(`CREATE ROLE "${user}" LOGIN PASSWORD '${password}'`).status).toBe(0);
-    expect(psql(`CREATE DATABASE "${db}" OWNER "${user}"`).status).toBe(0);
+    // The role and database get this run's own name instead of the Secret's (`app` would be
+    // someone's database on a shared server, and another run's): created here, dropped in
+    // afterAll, nothing else touched. The program's generated password is kept.
+    const created = psql(`CREATE ROLE "${runName}" LOGIN PASSWORD '${password}'`);
+    expect(created.status, created.stderr).toBe(0);
+    roleCreated = true;
+    expect(psql(`CREATE DATABASE "${runName}" OWNER "${runName}"`).status).toBe(0);
 
     // Redis: the Service in REDIS_URL, on its port, demanding the generated password.
     const url = new URL(settingValue(program, "REDIS_URL")!);
@@ -176,6 +189,8 @@ describe("wiring between the program and the app", () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     env = { ...program, POSTGRES_HOST: PG.host, POSTGRES_PORT: PG.port };
+    replaceSetting(env, "POSTGRES_USER", runName);
+    replaceSetting(env, "POSTGRES_DB", runName);
     url.hostname = "127.0.0.1";
     url.port = String(redisPort);
     // Rewrite the mounted file, as a different Service address would be.
@@ -184,9 +199,9 @@ describe("wiring between the program and the app", () => {
 
   afterAll(() => {
     redis?.kill();
-    if (env) {
-      psql(`DROP DATABASE IF EXISTS "${settingValue(env, "POSTGRES_DB")}" WITH (FORCE)`);
-      psql(`DROP ROLE IF EXISTS "${settingValue(env, "POSTGRES_USER")}"`);
+    if (roleCreated) {
+      psql(`DROP DATABASE IF EXISTS "${runName}" WITH (FORCE)`);
+      psql(`DROP ROLE IF EXISTS "${runName}"`);
     }
   });
 

@@ -1,12 +1,12 @@
-"""Shared fixtures: the real PostgreSQL and Redis, and real app processes started the way
-the pods start them (same commands, same environment variable names)."""
+"""Shared fixtures: the real PostgreSQL and Redis (this run's own, see private_services.py),
+and real app processes started the way the pods start them (same commands, same environment
+variable names)."""
 
 from __future__ import annotations
 
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +19,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from .private_services import RedisServer, close_this_run, free_port, this_run
+
 APP_DIR = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(sys.executable).parent
 
@@ -26,7 +28,7 @@ BIN_DIR = Path(sys.executable).parent
 def _fail_unreachable(what: str, exc: Exception) -> None:
     pytest.fail(
         f"{what} is unreachable ({exc}). These tests need the real server; "
-        "start it (see the README) or point the POSTGRES_* / REDIS_URL variables at one.",
+        "bash scripts/ensure-services.sh starts PostgreSQL and installs redis-server.",
         pytrace=False,
     )
 
@@ -52,6 +54,19 @@ def real_services() -> None:
         _fail_unreachable(f"Redis at {settings.REDIS_URL}", exc)
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """After pytest-django dropped its test database: the run's role, databases and Redis go."""
+    close_this_run()
+
+
+@pytest.fixture
+def redis_server() -> RedisServer:
+    """This run's redis-server, for tests that stop or restart it; running again afterwards."""
+    server = this_run().redis
+    yield server
+    server.start()
+
+
 @pytest.fixture
 def clean_redis() -> redis.Redis:
     """The tests' own Redis database, emptied: no task or result from an earlier test."""
@@ -59,12 +74,6 @@ def clean_redis() -> redis.Redis:
     client.flushdb()
     yield client
     client.flushdb()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def closed_port() -> int:

@@ -1,19 +1,15 @@
 """Test settings: the production settings module, fed the contract's variables.
 
-Connection settings come from the same environment variables as in the pods, with
-defaults for the PostgreSQL and Redis servers on this machine.
+The connection variables point at this run's own Redis and PostgreSQL role (see
+tests/private_services.py), started here because Django reads its settings once, at import.
 """
 
 import os
 
+from tests.private_services import this_run
+
+os.environ.update(this_run().env())
 TEST_ENV_DEFAULTS = {
-    "POSTGRES_HOST": "127.0.0.1",
-    "POSTGRES_PORT": "5432",
-    "POSTGRES_DB": "test",
-    "POSTGRES_USER": "postgres",
-    "POSTGRES_PASSWORD": "",
-    # A database number of its own, flushed by the tests, so they never touch other data.
-    "REDIS_URL": "redis://127.0.0.1:6379/9",
     "DJANGO_SECRET_KEY": "test-secret-key-that-is-long-enough-to-not-be-a-deploy-warning-123",
     "DJANGO_ALLOWED_HOSTS": "testserver,app.example.com",
     "DJANGO_HTTPS": "false",

@@ -51,3 +51,16 @@ def test_readiness_is_503_naming_redis_when_it_is_down(client, monkeypatch):
     assert response.status_code == 503
     assert response.json()["down"] == ["redis"]
     assert client.get("/healthz", HTTP_HOST="10.0.0.1").status_code == 200
+
+
+def test_readiness_follows_redis_going_down_and_coming_back(client, redis_server):
+    """This run's own redis-server is stopped and started again: readiness says so, and the
+    pooled connection recovers without a restart of the app."""
+    assert client.get("/readyz", HTTP_HOST="10.0.0.1").status_code == 200
+    redis_server.stop()
+    response = client.get("/readyz", HTTP_HOST="10.0.0.1")
+    assert response.status_code == 503
+    assert response.json()["down"] == ["redis"]
+    redis_server.start()
+    response = client.get("/readyz", HTTP_HOST="10.0.0.1")
+    assert response.status_code == 200, response.json()

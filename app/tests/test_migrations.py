@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 
 from .conftest import APP_DIR
+from .private_services import this_run
 
 
 @pytest.fixture
@@ -26,15 +27,12 @@ def empty_database():
 
 
 def role_env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "POSTGRES_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "POSTGRES_", "REDIS_"))}
     base = {
+        **this_run().env(),
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_SECRET_KEY": "x" * 60,
-        "POSTGRES_HOST": "127.0.0.1",
-        "POSTGRES_DB": "postgres",
-        "POSTGRES_USER": "postgres",
-        "POSTGRES_PASSWORD": "",
-        "REDIS_URL": "redis://127.0.0.1:6379/9",
+        "POSTGRES_DB": "postgres",  # exists on every server; the run's role may connect to it
     }
     return {**env, **base, **overrides}
 

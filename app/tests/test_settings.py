@@ -11,16 +11,14 @@ from config import cpu
 from config.storage import IMMUTABLE_CACHE_CONTROL
 
 from .conftest import APP_DIR
+from .private_services import this_run
 
 PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "Vq3yX0c9-7mT!hb2Lr5pZk8Qw1NfUe4sJd6GaYiO0xCvB_3nMtRlP7qWzEyHu",
     "DJANGO_ALLOWED_HOSTS": "app.example.com",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://app.example.com",
-    "POSTGRES_HOST": "127.0.0.1",
-    "POSTGRES_DB": "app",
-    "POSTGRES_USER": "app",
-    "POSTGRES_PASSWORD": "",
-    "REDIS_URL": "redis://127.0.0.1:6379/9",
+    # This run's own servers and names (nothing here connects, but nothing may point elsewhere).
+    **this_run().env(),
 }
 
 
