@@ -1,43 +1,77 @@
 /**
  * The GCP stacks (dev, prod): GKE, Cloud SQL, Memorystore, a CDN-backed static bucket and
  * Artifact Registry, and the same DjangoApp as on minikube, fed a GCP-built AppBackends.
+ * Read top-down: gcpStack names the steps, each step below builds one layer.
  */
 import * as gcp from "@pulumi/gcp";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CloudSqlPostgres } from "../components/gcp/CloudSqlPostgres";
-import {
-  CLOUD_SQL_PROXY_SERVER_PORT,
-  cloudSqlProxySidecar,
-  PROXY_PORT,
-} from "../components/gcp/cloudSqlProxy";
 import { GkeCluster } from "../components/gcp/GkeCluster";
 import { ImageRegistry } from "../components/gcp/ImageRegistry";
 import { LoadGeneratorVm } from "../components/gcp/LoadGeneratorVm";
 import { GCP_LABELS } from "../components/gcp/labels";
-import { MEMORYSTORE_TLS_PORT, MemorystoreRedis } from "../components/gcp/MemorystoreRedis";
+import { MemorystoreRedis } from "../components/gcp/MemorystoreRedis";
 import { Network } from "../components/gcp/Network";
 import { ProjectApis } from "../components/gcp/ProjectApis";
 import { StaticSiteCdn } from "../components/gcp/StaticSiteCdn";
 import { WEB_SERVICE_ANNOTATIONS, WebIngress } from "../components/gcp/WebIngress";
 import { WorkloadIdentity } from "../components/gcp/WorkloadIdentity";
-import { ENV, FLOWER_PORT } from "../components/k8s/appContract";
+import { AppNamespace } from "../components/k8s/AppNamespace";
+import { APP_NAME, FLOWER_PORT } from "../components/k8s/appContract";
 import type { AppBackends } from "../components/k8s/backends";
 import { APP_SERVICE_ACCOUNT, COLLECTSTATIC_SERVICE_ACCOUNT, DjangoApp } from "../components/k8s/DjangoApp";
 import { Keda } from "../components/k8s/Keda";
-import { AppNamespace } from "../components/k8s/AppNamespace";
-import { PRIVATE_RANGES, toCidrs } from "../components/k8s/networkPolicies";
-import { standardLabels } from "../components/k8s/specs";
+import { PostgresCredentials } from "../components/k8s/PostgresCredentials";
 import { APP_CONTEXT_DIR, watchCommands, workloadArgs } from "./appArgs";
 import type { StackConfig } from "./config";
+import { gcpBackends } from "./gcpBackends";
 
-export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
+type GcpStackConfig = Extract<StackConfig, { platform: "gcp" }>;
+type Platform = ReturnType<typeof gcpPlatform>;
+type DataServices = ReturnType<typeof gcpDataServices>;
+
+export function gcpStack(config: GcpStackConfig) {
+  const platform = gcpPlatform(config);
+  const data = gcpDataServices(config, platform);
+  const namespace = new AppNamespace("namespace", { name: config.namespace }, platform.inCluster).name;
+  // Same keys as on minikube, so DjangoApp reads the credentials the same way.
+  const credentials = new PostgresCredentials(
+    "postgres-credentials",
+    { namespace, database: data.sql.databaseName, user: data.sql.userName, password: data.sql.password },
+    platform.inCluster,
+  );
+  const ingress = new WebIngress(
+    "web",
+    {
+      project: config.gcp.project,
+      namespace,
+      domain: config.gcp.domain,
+      dependsOn: platform.apis.need("compute"),
+    },
+    platform.inCluster,
+  );
+  const backends = gcpBackends({
+    network: platform.network,
+    subnetCidr: config.gcp.network.subnetCidr,
+    database: data.sql,
+    credentialsSecretName: credentials.secretName,
+    redis: data.redis,
+    staticSite: data.cdn,
+    identities: data.identities,
+  });
+  const app = gcpApp(config, platform, { namespace, image: data.image, ingress, backends });
+  if (config.loadGenerator)
+    loadGeneratorVm(config, platform, { ingress, app, rate: config.loadGenerator.rate });
+  return gcpOutputs(config, { platform, data, namespace, ingress, app });
+}
+
+/** The project's APIs, the VPC and the GKE cluster, with the providers everything else uses. */
+function gcpPlatform(config: GcpStackConfig) {
   const g = config.gcp;
   const { project, region } = g;
   // Explicit providers: nothing depends on ambient gcloud defaults or kubectl's context.
   const gcpProvider = new gcp.Provider("gcp", { project, region, defaultLabels: GCP_LABELS });
   const onGcp = { providers: [gcpProvider] };
-
   const apis = new ProjectApis("apis", { project }, onGcp);
   const network = new Network(
     "network",
@@ -45,7 +79,7 @@ export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
     onGcp,
   );
   const cluster = new GkeCluster(
-    "django",
+    APP_NAME,
     {
       project,
       location: g.clusterLocation,
@@ -61,13 +95,19 @@ export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
     onGcp,
   );
   const inCluster = { providers: [gcpProvider, cluster.provider] };
+  return { onGcp, inCluster, apis, network, cluster };
+}
 
+/** Cloud SQL, Memorystore, the pods' Google identities, the static CDN and the image registry. */
+function gcpDataServices(config: GcpStackConfig, platform: Platform) {
+  const { onGcp, apis, network } = platform;
+  const g = config.gcp;
+  const { project, region } = g;
+  const privateNetwork = { project, region, network: network.network.id };
   const sql = new CloudSqlPostgres(
     "postgres",
     {
-      project,
-      region,
-      network: network.network.id,
+      ...privateNetwork,
       ...g.cloudSql,
       deletionProtection: g.deletionProtection,
       database: "app",
@@ -79,43 +119,14 @@ export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
   const redis = new MemorystoreRedis(
     "redis",
     {
-      project,
-      region,
-      network: network.network.id,
+      ...privateNetwork,
       reservedRange: network.privateServiceRange.name,
       ...g.redis,
       dependsOn: [network.serviceNetworking, ...apis.need("redis")],
     },
     onGcp,
   );
-  // Identities bind to the cluster's workload pool, which exists once the cluster does.
-  const identity = (
-    name: string,
-    kubernetesServiceAccount: string,
-    description: string,
-    projectRoles?: string[],
-  ) =>
-    new WorkloadIdentity(
-      name,
-      {
-        project,
-        workloadPool: cluster.workloadPool,
-        namespace: config.namespace,
-        kubernetesServiceAccount,
-        description,
-        projectRoles,
-        dependsOn: [cluster.cluster, ...apis.need("iam")],
-      },
-      onGcp,
-    );
-  const appIdentity = identity("django-app", APP_SERVICE_ACCOUNT, "Django pods (Cloud SQL client)", [
-    "roles/cloudsql.client",
-  ]);
-  const uploader = identity(
-    "django-static",
-    COLLECTSTATIC_SERVICE_ACCOUNT,
-    "collectstatic Job (static bucket writer)",
-  );
+  const identities = workloadIdentities(config, platform);
   const cdn = new StaticSiteCdn(
     "static",
     {
@@ -123,7 +134,7 @@ export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
       location: region,
       domain: g.staticDomain,
       deletionProtection: g.deletionProtection,
-      uploader: uploader.member,
+      uploader: identities.uploader.member,
       dependsOn: apis.need("compute", "storage"),
     },
     onGcp,
@@ -139,80 +150,64 @@ export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
     onGcp,
   );
   const image = config.image ?? registry.imageRef!;
+  return { sql, redis, identities, cdn, image };
+}
 
-  const ns = new AppNamespace("namespace", { name: config.namespace }, inCluster).name;
-  // Same keys as on minikube, so DjangoApp reads the credentials the same way.
-  const credentials = new k8s.core.v1.Secret(
-    "postgres-credentials",
-    {
-      metadata: {
-        name: "postgres-credentials",
-        namespace: ns,
-        labels: standardLabels("postgres", "database"),
+/** The Google identities of the app's pods and of the collectstatic Job (Workload Identity). */
+function workloadIdentities(config: GcpStackConfig, { onGcp, apis, cluster }: Platform) {
+  // Identities bind to the cluster's workload pool, which exists once the cluster does.
+  const identity = (name: string, kubernetesServiceAccount: string, description: string, roles?: string[]) =>
+    new WorkloadIdentity(
+      name,
+      {
+        project: config.gcp.project,
+        workloadPool: cluster.workloadPool,
+        namespace: config.namespace,
+        kubernetesServiceAccount,
+        description,
+        projectRoles: roles,
+        dependsOn: [cluster.cluster, ...apis.need("iam")],
       },
-      type: "Opaque",
-      stringData: {
-        [ENV.postgresDb]: sql.databaseName,
-        [ENV.postgresUser]: sql.userName,
-        [ENV.postgresPassword]: sql.password,
-      },
-    },
-    { provider: cluster.provider },
-  );
-  const ingress = new WebIngress(
-    "web",
-    {
-      project,
-      namespace: ns,
-      domain: g.domain,
-      dependsOn: apis.need("compute"),
-    },
-    inCluster,
-  );
-
-  const backends: AppBackends = {
-    // Through the Cloud SQL Auth Proxy beside every pod that talks to the database.
-    database: { host: "127.0.0.1", port: PROXY_PORT, credentialsSecretName: credentials.metadata.name },
-    redisUrl: redis.url,
-    // Memorystore's CA is unique to the instance, so the chain check pins the server; its
-    // certificate is not guaranteed to name the private IP clients connect to.
-    redisTls: { caCert: redis.caCert, checkHostname: false },
-    staticFiles: {
-      kind: "bucket",
-      bucket: cdn.bucket.name,
-      publicUrl: cdn.publicUrl,
-      uploaderServiceAccountAnnotations: uploader.annotations,
-    },
-    podExtras: {
-      sidecars: [cloudSqlProxySidecar(sql.connectionName)],
-      serviceAccountAnnotations: appIdentity.annotations,
-    },
-    network: {
-      // Cloud SQL (the proxy's port) and Memorystore (its TLS port) live in the private service range.
-      database: [toCidrs([network.privateServiceCidr], [CLOUD_SQL_PROXY_SERVER_PORT])],
-      redis: [toCidrs([network.privateServiceCidr], [MEMORYSTORE_TLS_PORT])],
-      cloudApis: [
-        // Google APIs (the proxy's IAM calls, Cloud Storage): public endpoints on 443.
-        toCidrs(["0.0.0.0/0"], [443], PRIVATE_RANGES),
-        // The GKE metadata server for Workload Identity tokens; Dataplane V2 rewrites it to the node's IP.
-        toCidrs(["169.254.169.254/32"], [80, 988]),
-        toCidrs([g.network.subnetCidr], [988]),
-      ],
-    },
+      onGcp,
+    );
+  return {
+    app: identity(`${APP_NAME}-app`, APP_SERVICE_ACCOUNT, "Django pods (Cloud SQL client)", [
+      "roles/cloudsql.client",
+    ]),
+    uploader: identity(
+      `${APP_NAME}-static`,
+      COLLECTSTATIC_SERVICE_ACCOUNT,
+      "collectstatic Job (static bucket writer)",
+    ),
   };
+}
+
+/** DjangoApp behind the web load balancer, with KEDA when the worker scales on the queue. */
+function gcpApp(
+  config: GcpStackConfig,
+  { inCluster }: Platform,
+  on: {
+    namespace: pulumi.Output<string>;
+    image: pulumi.Input<string>;
+    ingress: WebIngress;
+    backends: AppBackends;
+  },
+) {
+  const g = config.gcp;
   const shared = workloadArgs(config);
   const keda = config.worker.scaling.mode === "queue" ? new Keda("keda", inCluster) : undefined;
-  const app = new DjangoApp(
-    "django",
+  const flowerBehindLoadBalancer = g.flower.exposure === "loadBalancer";
+  return new DjangoApp(
+    APP_NAME,
     {
-      namespace: ns,
-      image,
+      namespace: on.namespace,
+      image: on.image,
       imagePullPolicy: "IfNotPresent",
-      backends,
+      backends: on.backends,
       django: {
         ...shared.django,
         // The load balancer's host name or IP, plus any configured; HTTPS exactly when a domain is set.
-        allowedHosts: [ingress.host, ...config.django.allowedHosts],
+        allowedHosts: [on.ingress.host, ...config.django.allowedHosts],
         csrfTrustedOrigins: [
           ...(g.domain ? [`https://${g.domain}`] : []),
           ...config.django.csrfTrustedOrigins,
@@ -228,53 +223,69 @@ export function gcpStack(config: Extract<StackConfig, { platform: "gcp" }>) {
       keda: keda?.release,
       flower: {
         user: config.flower.user,
-        service:
-          g.flower.exposure === "loadBalancer"
-            ? { type: "LoadBalancer", sourceRanges: g.flower.sourceRanges }
-            : { type: "ClusterIP" },
-        // The load balancer's admitted ranges; port-forwarding bypasses NetworkPolicies.
-        allowFrom: g.flower.exposure === "loadBalancer" ? g.flower.sourceRanges : [],
+        service: flowerBehindLoadBalancer
+          ? { type: "LoadBalancer", sourceRanges: g.flower.sourceRanges }
+          : { type: "ClusterIP" },
+        // Only the load balancer's allowed ranges; port-forwarding passes no NetworkPolicy.
+        allowFrom: flowerBehindLoadBalancer ? g.flower.sourceRanges : [],
       },
     },
     inCluster,
   );
+}
 
-  if (config.loadGenerator) {
-    new LoadGeneratorVm(
-      "load-generator",
-      {
-        project,
-        zone: g.regional ? `${region}-b` : g.clusterLocation,
-        subnet: network.subnet.id,
-        targetUrl: ingress.url,
-        rate: config.loadGenerator.rate,
-        // Requests only make sense once the app answers behind its load balancer.
-        dependsOn: [...apis.need("compute"), ingress.ingress, app.deployments.web],
-      },
-      onGcp,
-    );
-  }
+/** The "second server", requesting the app from outside once it answers behind its load balancer. */
+function loadGeneratorVm(
+  config: GcpStackConfig,
+  { onGcp, apis, network }: Platform,
+  target: { ingress: WebIngress; app: DjangoApp; rate: number },
+) {
+  const g = config.gcp;
+  return new LoadGeneratorVm(
+    "load-generator",
+    {
+      project: g.project,
+      zone: g.regional ? `${g.region}-b` : g.clusterLocation,
+      subnet: network.subnet.id,
+      targetUrl: target.ingress.url,
+      rate: target.rate,
+      dependsOn: [...apis.need("compute"), target.ingress.ingress, target.app.deployments.web],
+    },
+    onGcp,
+  );
+}
 
+function gcpOutputs(
+  config: GcpStackConfig,
+  built: {
+    platform: Platform;
+    data: DataServices;
+    namespace: pulumi.Output<string>;
+    ingress: WebIngress;
+    app: DjangoApp;
+  },
+) {
+  const { platform, data, namespace, ingress, app } = built;
   const flowerAccess =
-    g.flower.exposure === "loadBalancer"
+    config.gcp.flower.exposure === "loadBalancer"
       ? app.flowerService.status.apply(
           (s) => `http://${s?.loadBalancer?.ingress?.[0]?.ip ?? "<pending>"}:${FLOWER_PORT}/`,
         )
-      : pulumi.interpolate`kubectl -n ${ns} port-forward svc/${app.flowerService.metadata.name} ${FLOWER_PORT}:${FLOWER_PORT}`;
+      : pulumi.interpolate`kubectl -n ${namespace} port-forward svc/${app.flowerService.metadata.name} ${FLOWER_PORT}:${FLOWER_PORT}`;
   return {
     appUrl: ingress.url,
-    staticUrl: cdn.publicUrl,
+    staticUrl: data.cdn.publicUrl,
     flowerAccess,
     flowerUser: config.flower.user,
     flowerPassword: pulumi.secret(app.flowerPassword),
-    namespace: ns,
-    clusterName: cluster.cluster.name,
-    kubeconfig: cluster.kubeconfig,
-    cloudSqlConnectionName: sql.connectionName,
-    redisHost: redis.host,
-    bucketName: cdn.bucket.name,
-    image: pulumi.output(image),
+    namespace,
+    clusterName: platform.cluster.cluster.name,
+    kubeconfig: platform.cluster.kubeconfig,
+    cloudSqlConnectionName: data.sql.connectionName,
+    redisHost: data.redis.host,
+    bucketName: data.cdn.bucket.name,
+    image: pulumi.output(data.image),
     migrationJob: app.migrationJob.metadata.name,
-    watchAutoscaling: watchCommands(ns, config.loadGenerator !== undefined),
+    watchAutoscaling: watchCommands(namespace, config.loadGenerator !== undefined),
   };
 }
