@@ -1,11 +1,28 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Three projects, by what a test needs:
+ * - unit: pure functions and single components under mocks, each file importing only what it tests;
+ * - repo: the repository's own files and tools (README, workflows, scripts, the policy pack runner);
+ * - stack: the whole program. globalSetup runs it once per configuration and every file reads
+ *   those runs, so no file runs the program itself (`vitest related` on a module picks only
+ *   the unit files that import it; `vitest run --project stack` re-checks the whole program).
+ */
 export default defineConfig({
   test: {
-    include: ["tests/**/*.test.ts"],
-    // Each file runs the program under its own mocks; a fresh module graph per file.
-    isolate: true,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    projects: [
+      { extends: true, test: { name: "unit", include: ["tests/unit/**/*.test.ts"] } },
+      { extends: true, test: { name: "repo", include: ["tests/repo/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: {
+          name: "stack",
+          include: ["tests/stack/**/*.test.ts"],
+          globalSetup: ["tests/stack/globalSetup.ts"],
+        },
+      },
+    ],
   },
 });

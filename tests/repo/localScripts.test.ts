@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.join(__dirname, "..", "..");
 
 /** A bin folder holding only the basics the scripts use, plus the given fake tools. */
 function fakeBin(tools: Record<string, string> = {}): string {

@@ -9,8 +9,8 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { policies } from "../policy/policies";
-import { ROOT } from "../synth/harness";
+import { policies } from "../../policy/policies";
+import { ROOT } from "../../synth/stackFiles";
 
 // The gRPC client and messages the Pulumi engine itself uses, from the SDK's own dependencies.
 const fromSdk = createRequire(require.resolve("@pulumi/pulumi/package.json"));

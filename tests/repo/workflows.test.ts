@@ -8,8 +8,8 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { DEPLOY_ENVIRONMENTS } from "../bootstrap/program";
-import { ROOT } from "../synth/harness";
+import { DEPLOY_ENVIRONMENTS } from "../../bootstrap/program";
+import { ROOT } from "../../synth/stackFiles";
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; name?: string };
 type Job = {

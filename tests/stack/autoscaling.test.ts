@@ -1,19 +1,18 @@
 /** Autoscaling on every stack and switch: HPAs, KEDA, PDBs that never block a drain, the load generator. */
 import { describe, expect, it } from "vitest";
-import { KEDA_CHART } from "../components/k8s/Keda";
-import { disruptionBudgetSpec, redisConnection } from "../components/k8s/scaling";
-import { FORTIO_IMAGE, loadStreams } from "../components/loadgen/fortio";
-import { restrictedViolations } from "../lib/podSecurity";
-import type { ConfigError } from "../stacks/config";
-import type { ProgramRun } from "../synth/harness";
-import { manifests } from "../synth/render";
-import { allStacks, manifest, synth } from "./helpers";
+import { KEDA_CHART } from "../../components/k8s/Keda";
+import { FORTIO_IMAGE, loadStreams } from "../../components/loadgen/fortio";
+import { restrictedViolations } from "../../lib/podSecurity";
+import type { ProgramRun } from "../../synth/recording";
+import { manifests } from "../../synth/render";
+import { availableStacks } from "../../synth/stackFiles";
+import { manifest, programRun } from "./runs";
 
 const objects = (run: ProgramRun, kind: string) => manifests(run).filter((o) => o.kind === kind);
 
-describe.each(allStacks())("%s stack", (stack) => {
-  it("autoscales web and worker on CPU by default, never beat", async () => {
-    const run = await synth(stack);
+describe.each(availableStacks())("%s stack", (stack) => {
+  it("autoscales web and worker on CPU by default, never beat", () => {
+    const run = programRun(stack);
     const hpas = objects(run, "HorizontalPodAutoscaler");
     expect(hpas.map((h) => h.spec.scaleTargetRef.name).sort()).toEqual(["celery-worker", "web"]);
     const web = manifest(run, "HorizontalPodAutoscaler", "web").spec;
@@ -31,8 +30,8 @@ describe.each(allStacks())("%s stack", (stack) => {
     expect(objects(run, "ScaledObject")).toEqual([]);
   });
 
-  it("has disruption budgets for web and worker that never block a drain", async () => {
-    const run = await synth(stack);
+  it("has disruption budgets for web and worker that never block a drain", () => {
+    const run = programRun(stack);
     const budgets = objects(run, "PodDisruptionBudget");
     expect(budgets.map((b) => b.metadata.name).sort()).toEqual(["celery-worker", "web"]);
     for (const budget of budgets) {
@@ -44,8 +43,8 @@ describe.each(allStacks())("%s stack", (stack) => {
     }
   });
 
-  it("scales the worker on the Celery queue through KEDA when asked", async () => {
-    const run = await synth(stack, {
+  it("scales the worker on the Celery queue through KEDA when asked", () => {
+    const run = programRun(stack, {
       "django-k8s:workerAutoscaling": "queue",
       "django-k8s:workerQueueLength": "25",
     });
@@ -73,11 +72,11 @@ describe.each(allStacks())("%s stack", (stack) => {
     expect(scaledResource.dependencies).toContain(release.urn);
   });
 
-  it("adds the load generator only when switched on", async () => {
-    const off = await synth(stack);
+  it("adds the load generator only when switched on", () => {
+    const off = programRun(stack);
     expect(off.resources.some((r) => /LoadGenerator/.test(r.type))).toBe(false);
     expect(off.outputs.watchAutoscaling?.value).toContain(`kubectl -n django get hpa -w`);
-    const on = await synth(stack, {
+    const on = programRun(stack, {
       "django-k8s:loadGenerator": "true",
       "django-k8s:loadGeneratorRate": "50",
     });
@@ -105,76 +104,16 @@ describe.each(allStacks())("%s stack", (stack) => {
 });
 
 describe("spread", () => {
-  it("spreads web over nodes everywhere and over zones on a regional cluster", async () => {
-    const keys = async (stack: string) =>
-      manifest(await synth(stack), "Deployment", "web").spec.template.spec.topologySpreadConstraints.map(
+  it("spreads web over nodes everywhere and over zones on a regional cluster", () => {
+    const keys = (stack: string) =>
+      manifest(programRun(stack), "Deployment", "web").spec.template.spec.topologySpreadConstraints.map(
         (c: any) => `${c.topologyKey}/${c.whenUnsatisfiable}`,
       );
-    expect(await keys("minikube")).toEqual(["kubernetes.io/hostname/ScheduleAnyway"]);
-    expect(await keys("dev")).toEqual(["kubernetes.io/hostname/ScheduleAnyway"]);
-    expect(await keys("prod")).toEqual([
+    expect(keys("minikube")).toEqual(["kubernetes.io/hostname/ScheduleAnyway"]);
+    expect(keys("dev")).toEqual(["kubernetes.io/hostname/ScheduleAnyway"]);
+    expect(keys("prod")).toEqual([
       "kubernetes.io/hostname/ScheduleAnyway",
       "topology.kubernetes.io/zone/ScheduleAnyway",
     ]);
-  });
-});
-
-describe("autoscaling config", () => {
-  const problems = async (overrides: Record<string, string>) =>
-    synth("minikube", overrides).then(
-      () => [] as string[],
-      (e: unknown) => (e as ConfigError).problems,
-    );
-
-  it.each([
-    [
-      "web min above max",
-      { "django-k8s:webReplicas": "5", "django-k8s:webMaxReplicas": "3" },
-      /^django-k8s:webReplicas: got 5, more than django-k8s:webMaxReplicas/,
-    ],
-    [
-      "worker min above max",
-      { "django-k8s:workerReplicas": "4", "django-k8s:workerMaxReplicas": "2" },
-      /^django-k8s:workerReplicas: got 4/,
-    ],
-    [
-      "a rate of zero",
-      { "django-k8s:loadGeneratorRate": "0" },
-      /^django-k8s:loadGeneratorRate: got "0"; expected a whole number from 1 to 2000/,
-    ],
-    ["a negative rate", { "django-k8s:loadGeneratorRate": "-5" }, /^django-k8s:loadGeneratorRate: got "-5"/],
-    [
-      "a PDB that would block a drain",
-      { "django-k8s:webMinAvailable": "1" },
-      /^django-k8s:webMinAvailable: got 1, not below django-k8s:webReplicas \(1\); .* block every node drain/,
-    ],
-    [
-      "an unknown worker scaling mode",
-      { "django-k8s:workerAutoscaling": "memory" },
-      /^django-k8s:workerAutoscaling: got "memory"; expected one of cpu, queue/,
-    ],
-  ])("rejects %s, naming the key", async (_, overrides, message) => {
-    const found = await problems(overrides);
-    expect(
-      found.some((p) => message.test(p)),
-      found.join("\n"),
-    ).toBe(true);
-  });
-
-  it("refuses KEDA queue scaling without a Redis broker", () => {
-    expect(() => redisConnection("amqp://guest:guest@rabbit:5672//")).toThrow(
-      /workerAutoscaling=queue needs a Redis broker/,
-    );
-    expect(redisConnection("rediss://:p%40ss@10.0.0.3:6378/2")).toEqual({
-      address: "10.0.0.3:6378",
-      databaseIndex: "2",
-      password: "p@ss",
-      tls: true,
-    });
-  });
-
-  it("budgets at most one pod down unless told otherwise", () => {
-    expect(disruptionBudgetSpec({ a: "b" }, 0)).toMatchObject({ maxUnavailable: 1 });
-    expect(disruptionBudgetSpec({ a: "b" }, 2)).toMatchObject({ minAvailable: 2 });
   });
 });

@@ -1,15 +1,11 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import { DEV_COMMANDS, ENV } from "../components/k8s/appContract";
-import { restrictedViolations } from "../lib/podSecurity";
-import { ConfigError } from "../stacks/config";
-import type { ProgramRun } from "../synth/harness";
-import { manifests } from "../synth/render";
-import { manifest, synth } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { DEV_COMMANDS, ENV } from "../../components/k8s/appContract";
+import { restrictedViolations } from "../../lib/podSecurity";
+import type { ProgramRun } from "../../synth/recording";
+import { manifests } from "../../synth/render";
+import { manifest, programRun } from "./runs";
 
-let dev: ProgramRun;
-beforeAll(async () => {
-  dev = await synth("minikube", { "django-k8s:devMode": "true" });
-});
+const dev = programRun("minikube", { "django-k8s:devMode": "true" });
 const pod = (run: ProgramRun, name: string) => manifest(run, "Deployment", name).spec.template.spec;
 
 describe("dev mode on minikube", () => {
@@ -49,11 +45,11 @@ describe("dev mode on minikube", () => {
     for (const object of manifests(dev)) expect(restrictedViolations(object)).toEqual([]);
   });
 
-  it("turns DEBUG on only in dev mode, and still migrates in a Job", async () => {
+  it("turns DEBUG on only in dev mode, and still migrates in a Job", () => {
     const settingsOf = (run: ProgramRun) =>
       manifest(run, "ConfigMap", pod(run, "web").containers[0].envFrom[0].configMapRef.name).data;
     expect(settingsOf(dev)[ENV.debug]).toBe("true");
-    const normal = await synth("minikube");
+    const normal = programRun("minikube");
     expect(settingsOf(normal)[ENV.debug]).toBe("false");
     expect(pod(normal, "web").containers[0].command).toEqual(["gunicorn", "config.wsgi:application"]);
     expect(normal.resources.some((r) => r.type === "django-k8s:k8s:DevSource")).toBe(false);
@@ -63,18 +59,5 @@ describe("dev mode on minikube", () => {
         .map((j) => j.spec.template.spec.containers[0].command),
     ).toEqual([["python", "manage.py", "migrate", "--noinput"]]);
     expect(dev.outputs.migrationJob!.value).not.toBe(normal.outputs.migrationJob!.value);
-  });
-});
-
-describe("dev mode on GCP", () => {
-  it.each(["dev", "prod"])("is refused on the %s stack, naming devMode", async (stack) => {
-    const error = await synth(stack, { "django-k8s:devMode": "true" }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems.join("\n")).toMatch(
-      /^django-k8s:devMode: got true on the gcp platform/m,
-    );
   });
 });

@@ -5,18 +5,19 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
-import { podSpecOf, restrictedViolations } from "../lib/podSecurity";
-import type { ProgramRun } from "../synth/harness";
-import { mockSecretValue } from "../synth/mockState";
-import { manifests, writeSynthOutput } from "../synth/render";
-import { allStacks, synth } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { podSpecOf, restrictedViolations } from "../../lib/podSecurity";
+import { mockSecretValue } from "../../synth/mockState";
+import type { ProgramRun } from "../../synth/recording";
+import { manifests, writeSynthOutput } from "../../synth/render";
+import { availableStacks } from "../../synth/stackFiles";
+import { programRun } from "./runs";
 
 // Every stack as configured, plus the switches that change which objects exist.
 const VARIANTS: [string, Record<string, string>][] = [
-  ...allStacks().map((stack): [string, Record<string, string>] => [stack, {}]),
+  ...availableStacks().map((stack): [string, Record<string, string>] => [stack, {}]),
   ["minikube", { "django-k8s:postgresStorage": "storageClass" }],
-  ["minikube", { "django-k8s:image": "ghcr.io/acme/app:1.0.0" }],
+  ["minikube", { "django-k8s:image": "ghcr.io/acme/app:1.2.3" }],
   ["minikube", { "django-k8s:devMode": "true" }],
   ["minikube", { "django-k8s:loadGenerator": "true", "django-k8s:workerAutoscaling": "queue" }],
   ["prod", { "django-k8s:loadGenerator": "true", "django-k8s:workerAutoscaling": "queue" }],
@@ -25,13 +26,10 @@ const VARIANTS: [string, Record<string, string>][] = [
     { "django-k8s:flowerExposure": "loadBalancer", "django-k8s:flowerSourceRanges": "198.51.100.0/24" },
   ],
 ];
-const runs: [string, ProgramRun][] = [];
-
-beforeAll(async () => {
-  for (const [stack, overrides] of VARIANTS) {
-    runs.push([`${stack} ${JSON.stringify(overrides)}`, await synth(stack, overrides)]);
-  }
-});
+const runs: [string, ProgramRun][] = VARIANTS.map(([stack, overrides]) => [
+  `${stack} ${JSON.stringify(overrides)}`,
+  programRun(stack, overrides),
+]);
 
 // GKE's and KEDA's custom resources: not in the Kubernetes schema; their shape is asserted in
 // gcp.test.ts and autoscaling.test.ts.
@@ -48,7 +46,7 @@ async function modelFor(apiVersion: string, kind: string) {
 
 describe("rendered Kubernetes objects", () => {
   it("cover every stack", () => {
-    expect(allStacks()).toContain("minikube");
+    expect(availableStacks()).toContain("minikube");
     expect(runs.length).toBe(VARIANTS.length);
   });
 

@@ -1,7 +1,6 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import { COMMANDS, DATABASE_SECRET_KEYS, ENV } from "../components/k8s/appContract";
-import type { ProgramRun } from "../synth/harness";
-import { byName, manifest, synth } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { COMMANDS, DATABASE_SECRET_KEYS, ENV } from "../../components/k8s/appContract";
+import { byName, manifest, programRun } from "./runs";
 
 const K = {
   deployment: "kubernetes:apps/v1:Deployment",
@@ -12,10 +11,7 @@ const K = {
   provider: "pulumi:providers:kubernetes",
 };
 
-let run: ProgramRun;
-beforeAll(async () => {
-  run = await synth("minikube");
-});
+const run = programRun("minikube");
 
 const podOf = (kind: string, name: string) => manifest(run, kind, name).spec.template.spec;
 const appContainer = (kind: string, name: string) => podOf(kind, name).containers[0];
@@ -59,8 +55,8 @@ describe("in-cluster PostgreSQL", () => {
     expect(manifest(run, "Service", "postgres").spec.ports[0]).toMatchObject({ port: 5432 });
   });
 
-  it("uses the cluster's StorageClass instead when asked, with no PersistentVolume", async () => {
-    const other = await synth("minikube", {
+  it("uses the cluster's StorageClass instead when asked, with no PersistentVolume", () => {
+    const other = programRun("minikube", {
       "django-k8s:postgresStorage": "storageClass",
       "django-k8s:postgresStorageClass": "standard",
     });
@@ -68,7 +64,7 @@ describe("in-cluster PostgreSQL", () => {
     const pvc = manifest(other, "PersistentVolumeClaim", "postgres-data");
     expect(pvc.spec.storageClassName).toBe("standard");
     expect(pvc.spec.volumeName).toBeUndefined();
-    const defaultClass = await synth("minikube", { "django-k8s:postgresStorage": "storageClass" });
+    const defaultClass = programRun("minikube", { "django-k8s:postgresStorage": "storageClass" });
     expect(
       manifest(defaultClass, "PersistentVolumeClaim", "postgres-data").spec.storageClassName,
     ).toBeUndefined();
@@ -214,8 +210,8 @@ describe("the app image", () => {
     }
   });
 
-  it("uses the configured image instead, building nothing", async () => {
-    const other = await synth("minikube", { "django-k8s:image": "ghcr.io/acme/app:1.2.3" });
+  it("uses the configured image instead, building nothing", () => {
+    const other = programRun("minikube", { "django-k8s:image": "ghcr.io/acme/app:1.2.3" });
     expect(other.resources.some((r) => r.type === "docker-build:index:Image")).toBe(false);
     expect(manifest(other, "Deployment", "web").spec.template.spec.containers[0]).toMatchObject({
       image: "ghcr.io/acme/app:1.2.3",
@@ -225,13 +221,14 @@ describe("the app image", () => {
 });
 
 describe("the migration Job's name", () => {
-  const jobName = async (overrides: Record<string, string>) =>
-    (await synth("minikube", overrides)).outputs.migrationJob!.value;
+  const jobName = (overrides: Record<string, string>, run = 1) =>
+    programRun("minikube", overrides, run).outputs.migrationJob!.value;
 
-  it("changes when the image changes, and only then", async () => {
-    const first = await jobName({ "django-k8s:image": "app:1" });
-    expect(await jobName({ "django-k8s:image": "app:1" })).toBe(first);
-    expect(await jobName({ "django-k8s:image": "app:1", "django-k8s:webReplicas": "3" })).toBe(first);
-    expect(await jobName({ "django-k8s:image": "app:2" })).not.toBe(first);
+  it("changes when the image changes, and only then", () => {
+    const first = jobName({ "django-k8s:image": "app:1" });
+    // A second, independent run of the same configuration.
+    expect(jobName({ "django-k8s:image": "app:1" }, 2)).toBe(first);
+    expect(jobName({ "django-k8s:image": "app:1", "django-k8s:webReplicas": "3" })).toBe(first);
+    expect(jobName({ "django-k8s:image": "app:2" })).not.toBe(first);
   });
 });

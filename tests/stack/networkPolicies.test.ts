@@ -2,11 +2,11 @@
  * The NetworkPolicies, evaluated: each workload reaches exactly what it needs. A connection
  * counts as allowed when the source's egress and the destination's ingress both allow it.
  */
-import { beforeAll, describe, expect, it } from "vitest";
-import { connectionAllowed, type Endpoint } from "../lib/networkPolicy";
-import type { ProgramRun } from "../synth/harness";
-import { manifests } from "../synth/render";
-import { synth } from "./helpers";
+import { describe, expect, it } from "vitest";
+import type { ProgramRun } from "../../synth/recording";
+import { manifests } from "../../synth/render";
+import { connectionAllowed, type Endpoint } from "../support/networkPolicy";
+import { programRun } from "./runs";
 
 const ns = "django";
 const app = (component: string): Endpoint => ({
@@ -24,10 +24,10 @@ const internet = (ip = "203.0.113.7"): Endpoint => ({ ip });
 const policiesOf = (run: ProgramRun) => manifests(run).filter((o) => o.kind === "NetworkPolicy");
 
 describe("minikube", () => {
-  let policies: Record<string, any>[];
-  beforeAll(async () => {
-    policies = policiesOf(await synth("minikube", { "django-k8s:loadGenerator": "true" }));
-  });
+  // The load generator's configuration, so its pod's policies are evaluated too.
+  const policies = policiesOf(
+    programRun("minikube", { "django-k8s:loadGenerator": "true", "django-k8s:loadGeneratorRate": "50" }),
+  );
   const allowed = (from: Endpoint, to: Endpoint, port: number, protocol: "TCP" | "UDP" = "TCP") =>
     connectionAllowed(policies, from, to, port, protocol);
 
@@ -75,10 +75,7 @@ describe("minikube", () => {
 });
 
 describe("gcp", () => {
-  let policies: Record<string, any>[];
-  beforeAll(async () => {
-    policies = policiesOf(await synth("dev"));
-  });
+  const policies = policiesOf(programRun("dev"));
   const allowed = (from: Endpoint, to: Endpoint, port: number) => connectionAllowed(policies, from, to, port);
   const cloudSql = internet("10.30.0.3");
   const memorystore = internet("10.30.1.4");
@@ -108,9 +105,9 @@ describe("gcp", () => {
     expect(allowed(app("web"), app("flower"), 5555)).toBe(false);
   });
 
-  it("admits only the configured ranges when Flower has a load balancer", async () => {
+  it("admits only the configured ranges when Flower has a load balancer", () => {
     const exposed = policiesOf(
-      await synth("dev", {
+      programRun("dev", {
         "django-k8s:flowerExposure": "loadBalancer",
         "django-k8s:flowerSourceRanges": "198.51.100.0/24",
       }),

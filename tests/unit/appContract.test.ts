@@ -16,8 +16,10 @@ import {
   READINESS_PATH,
   WEB_PORT,
   WORKER_HEARTBEAT_FILE,
-} from "../components/k8s/appContract";
-import { appDir } from "./helpers";
+} from "../../components/k8s/appContract";
+import { ROOT } from "../../synth/stackFiles";
+
+const appDir = path.join(ROOT, "app");
 
 const read = (file: string) => fs.readFileSync(path.join(appDir, file), "utf8");
 function pythonSources(dir = appDir): string {

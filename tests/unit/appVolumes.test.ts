@@ -38,11 +38,15 @@ describe("app volumes and secret files", () => {
     );
     for (const key of [ENV.secretKey, ENV.redisUrl]) {
       expect(files[`${key}_FILE`]).toBe(`${APP_SECRETS_DIR}/${key}`);
-      expect(volumeHolding(result, files[`${key}_FILE`]!)?.secret?.secretName).toBe("app-secret");
+      expect(volumeHolding(result, files[`${key}_FILE`]!)).toMatchObject({
+        secret: { secretName: "app-secret" },
+      });
     }
     for (const key of DATABASE_SECRET_KEYS) {
       expect(files[`${key}_FILE`]).toBe(`${DATABASE_SECRETS_DIR}/${key}`);
-      expect(volumeHolding(result, files[`${key}_FILE`]!)?.secret?.secretName).toBe("postgres-credentials");
+      expect(volumeHolding(result, files[`${key}_FILE`]!)).toMatchObject({
+        secret: { secretName: "postgres-credentials" },
+      });
     }
   });
 

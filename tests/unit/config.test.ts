@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, projectConfigSchema } from "../stacks/config";
+import { ConfigError, loadConfig, projectConfigSchema } from "../../stacks/config";
 
 const load = (values: Record<string, string>) => loadConfig((key) => values[key], "test");
 

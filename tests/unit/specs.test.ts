@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { contextHash } from "../components/image/contextHash";
-import { appPodSpec, asNativeSidecar } from "../components/k8s/appPod";
+import { contextHash } from "../../components/image/contextHash";
+import { appPodSpec, asNativeSidecar } from "../../components/k8s/appPod";
 import {
   isolatedPod,
   resources,
@@ -12,9 +12,9 @@ import {
   scratchVolumes,
   selectorLabels,
   standardLabels,
-} from "../components/k8s/specs";
-import { restrictedViolations } from "../lib/podSecurity";
-import { cpuMillicores, memoryBytes, wholeCpus } from "../lib/quantity";
+} from "../../components/k8s/specs";
+import { restrictedViolations } from "../../lib/podSecurity";
+import { cpuMillicores, memoryBytes, wholeCpus } from "../../lib/quantity";
 
 describe("quantities", () => {
   it("parses CPU and memory", () => {

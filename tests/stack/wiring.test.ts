@@ -12,9 +12,10 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ProgramRun, type RecordedResource, ROOT } from "../synth/harness";
-import { manifests } from "../synth/render";
-import { synth } from "./helpers";
+import type { ProgramRun, RecordedResource } from "../../synth/recording";
+import { manifests } from "../../synth/render";
+import { ROOT } from "../../synth/stackFiles";
+import { programRun } from "./runs";
 
 const PYTHON = path.join(ROOT, ".venv", "bin", "python");
 const APP = path.join(ROOT, "app");
@@ -137,7 +138,7 @@ describe("wiring between the program and the app", () => {
 
   beforeAll(async () => {
     expect(fs.existsSync(PYTHON), "the app's venv is missing: run bash scripts/test-all.sh").toBe(true);
-    const run = await synth("minikube");
+    const run = programRun("minikube");
     const program = webEnvironment(run, fs.mkdtempSync(path.join(os.tmpdir(), "wiring-")));
     const services = Object.fromEntries(
       manifests(run)

@@ -1,0 +1,32 @@
+/**
+ * The repository's stacks as files: which stacks exist and the config each one sets. Plain file
+ * reading, apart from the harness, so that tests of the config rules read a stack's settings
+ * without loading the program.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+
+export const ROOT = path.join(__dirname, "..");
+
+/** Every stack that has a Pulumi.<stack>.yaml. */
+export function availableStacks(root = ROOT): string[] {
+  return fs
+    .readdirSync(root)
+    .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
+    .filter((stack): stack is string => Boolean(stack))
+    .sort();
+}
+
+/** Pulumi.<stack>.yaml's values, as the strings the CLI would hand the program. */
+export function stackConfig(stack: string, root = ROOT): Record<string, string> {
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) throw new Error(`no stack file ${file}`);
+  const parsed = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  return Object.fromEntries(
+    Object.entries(parsed.config ?? {}).map(([key, value]) => [
+      key,
+      typeof value === "string" ? value : JSON.stringify(value),
+    ]),
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * Every stack configuration the whole-stack tests read. globalSetup.ts runs the program once
+ * for each, before any test, and every test file reads the same runs (programRun in runs.ts):
+ * the program runs once per configuration per suite, not once per file. A test that needs a
+ * new switch adds its configuration here.
+ */
+import { availableStacks } from "../../synth/stackFiles";
+
+export type Overrides = Record<string, string>;
+
+export interface Configuration {
+  stack: string;
+  /** Config on top of Pulumi.<stack>.yaml, keys written `django-k8s:<key>`. */
+  overrides: Overrides;
+  /**
+   * How many independent runs to make (default 1): 2 where a test proves that two runs of the
+   * same configuration agree.
+   */
+  runs?: number;
+}
+
+const FLOWER_BEHIND_LOAD_BALANCER: Overrides = {
+  "django-k8s:flowerExposure": "loadBalancer",
+  "django-k8s:flowerSourceRanges": "198.51.100.0/24",
+};
+const QUEUE_SCALING_AND_LOAD: Overrides = {
+  "django-k8s:loadGenerator": "true",
+  "django-k8s:workerAutoscaling": "queue",
+};
+
+export const CONFIGURATIONS: Configuration[] = [
+  ...availableStacks().flatMap((stack): Configuration[] => [
+    // Each stack as committed.
+    { stack, overrides: {} },
+    // The worker scaled on the Celery queue through KEDA.
+    {
+      stack,
+      overrides: { "django-k8s:workerAutoscaling": "queue", "django-k8s:workerQueueLength": "25" },
+    },
+    // The load generator switched on.
+    { stack, overrides: { "django-k8s:loadGenerator": "true", "django-k8s:loadGeneratorRate": "50" } },
+  ]),
+  { stack: "minikube", overrides: { "django-k8s:devMode": "true" } },
+  { stack: "minikube", overrides: { "django-k8s:postgresStorage": "storageClass" } },
+  {
+    stack: "minikube",
+    overrides: {
+      "django-k8s:postgresStorage": "storageClass",
+      "django-k8s:postgresStorageClass": "standard",
+    },
+  },
+  { stack: "minikube", overrides: { "django-k8s:image": "ghcr.io/acme/app:1.2.3" } },
+  { stack: "minikube", overrides: QUEUE_SCALING_AND_LOAD },
+  { stack: "prod", overrides: QUEUE_SCALING_AND_LOAD },
+  // The migration Job's name: a function of the image only.
+  { stack: "minikube", overrides: { "django-k8s:image": "app:1" }, runs: 2 },
+  { stack: "minikube", overrides: { "django-k8s:image": "app:1", "django-k8s:webReplicas": "3" } },
+  { stack: "minikube", overrides: { "django-k8s:image": "app:2" } },
+  { stack: "dev", overrides: FLOWER_BEHIND_LOAD_BALANCER },
+  {
+    stack: "dev",
+    overrides: { "django-k8s:image": `europe-docker.pkg.dev/p/r/app@sha256:${"b".repeat(64)}` },
+  },
+];
+
+/** The name a run is provided under: its stack, its overrides in key order, and which run it is. */
+export function configurationKey(stack: string, overrides: Overrides = {}, run = 1): string {
+  const sorted = Object.fromEntries(Object.entries(overrides).sort(([a], [b]) => a.localeCompare(b)));
+  return `${stack} ${JSON.stringify(sorted)}${run > 1 ? ` (run ${run})` : ""}`;
+}
