@@ -14,7 +14,7 @@ fi
 
 step "python venv (.venv) with app/requirements-dev.txt"
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r app/requirements-dev.txt
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r app/requirements-dev.txt
 
 step "PostgreSQL and Redis"
 bash scripts/ensure-services.sh
