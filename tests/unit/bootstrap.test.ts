@@ -1,7 +1,8 @@
 /** The bootstrap project (bootstrap/) under the same recording mocks as the stacks. */
 import { beforeAll, describe, expect, it } from "vitest";
 import { bootstrap, DEPLOYER_ROLES, loadBootstrapConfig, PREVIEWER_ROLES } from "../../bootstrap/program";
-import { type ProgramRun, runWithMocks } from "../../synth/harness";
+import { runWithMocks } from "../../synth/mockRuntime";
+import type { ProgramRun } from "../../synth/recording";
 
 const CONFIG = {
   "django-k8s-bootstrap:gcpProject": "my-django-prod",
