@@ -11,56 +11,91 @@ import { APP_NAME } from "../components/k8s/appContract";
 import type { AppBackends } from "../components/k8s/backends";
 import { DevSource } from "../components/k8s/DevSource";
 import { DATABASE_CLIENT_ROLES, DjangoApp } from "../components/k8s/DjangoApp";
-import { InClusterPostgres, POSTGRES_PORT } from "../components/k8s/InClusterPostgres";
-import { InClusterRedis, REDIS_PORT } from "../components/k8s/InClusterRedis";
+import { InClusterPostgres } from "../components/k8s/InClusterPostgres";
+import { InClusterRedis } from "../components/k8s/InClusterRedis";
 import { KEDA_NAMESPACE, Keda } from "../components/k8s/Keda";
 import { LoadGenerator } from "../components/k8s/LoadGenerator";
-import { namespacePods, podsOf, toPods } from "../components/k8s/networkPolicies";
-import { selectorLabels } from "../components/k8s/specs";
+import { namespacePods, podsOf } from "../components/k8s/networkPolicies";
 import { APP_CONTEXT_DIR, watchCommands, workloadArgs } from "./appArgs";
 import type { StackConfig } from "./config";
 
 export const LOCAL_IMAGE_REPOSITORY = "django-k8s-app";
 
-export function minikubeStack(config: Extract<StackConfig, { platform: "minikube" }>) {
-  const local = config.minikube;
-  // An explicit context: `pulumi up` never lands on whatever cluster kubectl points at.
-  const provider = new k8s.Provider("minikube", { context: local.kubeContext });
-  const components = { providers: [provider] };
+type MinikubeStackConfig = Extract<StackConfig, { platform: "minikube" }>;
+type Platform = ReturnType<typeof minikubePlatform>;
+type DataServices = ReturnType<typeof minikubeDataServices>;
+type AppCode = ReturnType<typeof minikubeAppCode>;
 
-  const ns = new AppNamespace("namespace", { name: config.namespace }, components).name;
+export function minikubeStack(config: MinikubeStackConfig) {
+  const platform = minikubePlatform(config);
+  const data = minikubeDataServices(config, platform);
+  const code = minikubeAppCode(config, platform);
+  const backends = minikubeBackends(data);
+  const app = minikubeApp(config, platform, code, backends);
+  if (config.loadGenerator) {
+    new LoadGenerator(
+      "load-generator",
+      {
+        namespace: platform.namespace,
+        webService: app.webService.metadata.name,
+        rate: config.loadGenerator.rate,
+      },
+      platform.inCluster,
+    );
+  }
+  return minikubeOutputs(config, { platform, data, code, app });
+}
 
-  const postgres = new InClusterPostgres(
-    "postgres",
-    {
-      namespace: ns,
-      image: local.postgres.image,
-      storage: local.postgres.storage,
-      size: local.postgres.size,
-      hostPath: local.postgres.hostPath,
-      storageClass: local.postgres.storageClass,
-      clients: [podsOf(APP_NAME, DATABASE_CLIENT_ROLES)],
-    },
-    components,
-  );
-  // The app's pods, and KEDA when it reads the queue's length.
-  const redis = new InClusterRedis(
-    "redis",
-    { namespace: ns, image: local.redis.image, clients: [podsOf(APP_NAME), namespacePods(KEDA_NAMESPACE)] },
-    components,
-  );
+/** The cluster (an explicit context: `pulumi up` never lands on whatever kubectl points at) and the namespace. */
+function minikubePlatform(config: MinikubeStackConfig) {
+  const provider = new k8s.Provider("minikube", { context: config.minikube.kubeContext });
+  const inCluster = { providers: [provider] };
+  const namespace = new AppNamespace("namespace", { name: config.namespace }, inCluster).name;
+  return { inCluster, namespace };
+}
 
+/** PostgreSQL and Redis as pods, each reachable only by its clients. */
+function minikubeDataServices(config: MinikubeStackConfig, { inCluster, namespace }: Platform) {
+  const { postgres, redis } = config.minikube;
+  return {
+    postgres: new InClusterPostgres(
+      "postgres",
+      {
+        namespace,
+        image: postgres.image,
+        storage: postgres.storage,
+        size: postgres.size,
+        hostPath: postgres.hostPath,
+        storageClass: postgres.storageClass,
+        clients: [podsOf(APP_NAME, DATABASE_CLIENT_ROLES)],
+      },
+      inCluster,
+    ),
+    // The app's pods, and KEDA when it reads the queue's length.
+    redis: new InClusterRedis(
+      "redis",
+      { namespace, image: redis.image, clients: [podsOf(APP_NAME), namespacePods(KEDA_NAMESPACE)] },
+      inCluster,
+    ),
+  };
+}
+
+/** The image (built into minikube's Docker unless one is configured) and, in dev mode, the working copy. */
+function minikubeAppCode(config: MinikubeStackConfig, { inCluster, namespace }: Platform) {
   const built = config.image
     ? undefined
     : new LocalAppImage("app-image", { contextDir: APP_CONTEXT_DIR, repository: LOCAL_IMAGE_REPOSITORY });
-  const image = config.image ?? built!.ref;
-
+  const dev = config.minikube.dev;
   // Dev mode: the code comes from the host's working copy, mounted by `minikube mount`.
-  const devSource = local.dev
-    ? new DevSource("dev-source", { namespace: ns, nodePath: local.dev.sourcePath }, components)
+  const devSource = dev
+    ? new DevSource("dev-source", { namespace, nodePath: dev.sourcePath }, inCluster)
     : undefined;
+  return { image: config.image ?? built!.ref, built: built !== undefined, devSource };
+}
 
-  const backends: AppBackends = {
+/** The in-cluster stores, as the one seam DjangoApp knows (gcpBackends is the GCP side). Creates nothing. */
+export function minikubeBackends({ postgres, redis }: DataServices): AppBackends {
+  return {
     database: {
       host: postgres.host,
       port: postgres.port,
@@ -68,21 +103,27 @@ export function minikubeStack(config: Extract<StackConfig, { platform: "minikube
     },
     redisUrl: redis.url,
     staticFiles: { kind: "app" },
-    network: {
-      database: [toPods(selectorLabels("postgres", "database"), POSTGRES_PORT)],
-      redis: [toPods(selectorLabels("redis", "broker"), REDIS_PORT)],
-    },
+    network: { database: [postgres.egress], redis: [redis.egress] },
   };
-  // Queue-length autoscaling of the worker needs KEDA in the cluster.
-  const keda = config.worker.scaling.mode === "queue" ? new Keda("keda", components) : undefined;
+}
+
+/** DjangoApp on NodePorts, with KEDA when the worker scales on the queue. */
+function minikubeApp(
+  config: MinikubeStackConfig,
+  { inCluster, namespace }: Platform,
+  code: AppCode,
+  backends: AppBackends,
+) {
+  const keda = config.worker.scaling.mode === "queue" ? new Keda("keda", inCluster) : undefined;
   const shared = workloadArgs(config);
-  const app = new DjangoApp(
-    "django",
+  const { devSource } = code;
+  return new DjangoApp(
+    APP_NAME,
     {
-      namespace: ns,
-      image,
+      namespace,
+      image: code.image,
       // A built image exists only in minikube's Docker: never try a registry for it.
-      imagePullPolicy: built ? "Never" : "IfNotPresent",
+      imagePullPolicy: code.built ? "Never" : "IfNotPresent",
       backends,
       ...shared,
       django: { ...shared.django, debug: Boolean(devSource) },
@@ -97,35 +138,31 @@ export function minikubeStack(config: Extract<StackConfig, { platform: "minikube
       flower: { user: config.flower.user, service: { type: "NodePort" }, allowFrom: "anywhere" },
       keda: keda?.release,
     },
-    components,
+    inCluster,
   );
+}
 
-  if (config.loadGenerator) {
-    new LoadGenerator(
-      "load-generator",
-      {
-        namespace: ns,
-        webService: app.webService.metadata.name,
-        webPort: 80,
-        rate: config.loadGenerator.rate,
-      },
-      components,
-    );
-  }
-
+function minikubeOutputs(
+  config: MinikubeStackConfig,
+  built: { platform: Platform; data: DataServices; code: AppCode; app: DjangoApp },
+) {
+  const { platform, data, code, app } = built;
+  const ns = platform.namespace;
   const nodePort = (service: k8s.core.v1.Service) => service.spec.ports.apply((ports) => ports[0]?.nodePort);
+  const urlCommand = (service: k8s.core.v1.Service) =>
+    pulumi.interpolate`minikube service ${service.metadata.name} -n ${ns} --url`;
   return {
     namespace: ns,
-    image: pulumi.output(image),
-    webUrlCommand: pulumi.interpolate`minikube service ${app.webService.metadata.name} -n ${ns} --url`,
+    image: pulumi.output(code.image),
+    webUrlCommand: urlCommand(app.webService),
     webNodePort: nodePort(app.webService),
-    flowerUrlCommand: pulumi.interpolate`minikube service ${app.flowerService.metadata.name} -n ${ns} --url`,
+    flowerUrlCommand: urlCommand(app.flowerService),
     flowerNodePort: nodePort(app.flowerService),
     flowerUser: config.flower.user,
     flowerPassword: pulumi.secret(app.flowerPassword),
     migrationJob: app.migrationJob.metadata.name,
-    postgresClaim: postgres.claim.metadata.name,
-    devMode: Boolean(devSource),
+    postgresClaim: data.postgres.claim.metadata.name,
+    devMode: Boolean(code.devSource),
     watchAutoscaling: watchCommands(ns, config.loadGenerator !== undefined),
   };
 }

@@ -5,6 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { APP_NAME } from "./appContract";
 import { standardLabels } from "./specs";
 
 export interface DevSourceArgs {
@@ -13,18 +14,18 @@ export interface DevSourceArgs {
   nodePath: string;
 }
 
-export const DEV_SOURCE_CLAIM = "django-src";
+export const DEV_SOURCE_CLAIM = `${APP_NAME}-src`;
 
 export class DevSource extends pulumi.ComponentResource {
   readonly claim: k8s.core.v1.PersistentVolumeClaim;
 
   constructor(name: string, args: DevSourceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("django-k8s:k8s:DevSource", name, {}, opts);
-    const labels = standardLabels("django", "dev-source");
+    const labels = standardLabels(APP_NAME, "dev-source");
     const volume = new k8s.core.v1.PersistentVolume(
       `${name}-volume`,
       {
-        metadata: { name: pulumi.interpolate`${args.namespace}-django-src`, labels },
+        metadata: { name: pulumi.interpolate`${args.namespace}-${DEV_SOURCE_CLAIM}`, labels },
         spec: {
           capacity: { storage: "1Gi" },
           accessModes: ["ReadOnlyMany"],

@@ -2,16 +2,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { FORTIO_IMAGE, loadStreams } from "../loadgen/fortio";
-import { WEB_PORT } from "./appContract";
+import { APP_NAME, WEB_PORT, WEB_SERVICE_PORT } from "./appContract";
 import { egressPolicy, toPods } from "./networkPolicies";
 import { checkovSkips } from "./scannerSkips";
 import { hardenedContainer, isolatedPod, resources, selectorLabels, standardLabels } from "./specs";
 
 export interface LoadGeneratorArgs {
   namespace: pulumi.Input<string>;
-  /** The web Service's name and port inside the namespace. */
+  /** The web Service's name (WEB_SERVICE_NAME): passed as the Service's output, so the load waits for it. */
   webService: pulumi.Input<string>;
-  webPort: number;
   rate: number;
 }
 
@@ -24,7 +23,7 @@ export class LoadGenerator extends pulumi.ComponentResource {
     super("django-k8s:k8s:LoadGenerator", name, {}, opts);
     const labels = standardLabels("load-generator", "load-generator");
     const containers = pulumi.output(args.webService).apply((service) =>
-      loadStreams(`http://${service}:${args.webPort}/`, args.rate).map((stream) =>
+      loadStreams(`http://${service}:${WEB_SERVICE_PORT}/`, args.rate).map((stream) =>
         hardenedContainer({
           name: stream.name,
           image: FORTIO_IMAGE,
@@ -60,7 +59,7 @@ export class LoadGenerator extends pulumi.ComponentResource {
       `${name}-egress`,
       args.namespace,
       { matchLabels: selectorLabels("load-generator", "load-generator") },
-      [toPods(selectorLabels("django", "web"), WEB_PORT)],
+      [toPods(selectorLabels(APP_NAME, "web"), WEB_PORT)],
       { parent: this },
     );
     this.registerOutputs({});

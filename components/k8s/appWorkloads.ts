@@ -36,7 +36,7 @@ export interface AppScope {
 /** What every pod of the app shares, whatever its role (see createSettings). */
 export type SharedPod = Omit<AppPodInput, "command" | "sizes">;
 
-export const APP_SERVICE_ACCOUNT = "django";
+export const APP_SERVICE_ACCOUNT = APP_NAME;
 export const COLLECTSTATIC_SERVICE_ACCOUNT = "django-collectstatic";
 
 /**
