@@ -30,89 +30,109 @@ export interface WorkloadScalingArgs {
 export class WorkloadScaling extends pulumi.ComponentResource {
   constructor(name: string, args: WorkloadScalingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("django-k8s:k8s:WorkloadScaling", name, {}, opts);
-    const parent = { parent: this };
-    const { namespace, scaling } = args;
-    const metadata = { namespace, labels: args.labels };
-    const deploymentName = args.deployment.metadata.name;
-
-    if (scaling.mode === "cpu") {
-      new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-        `${name}-hpa`,
-        {
-          metadata: { ...metadata, name: deploymentName },
-          spec: cpuAutoscalerSpec(deploymentName, args.minReplicas, scaling.maxReplicas, scaling.cpuTarget),
-        },
-        parent,
-      );
-    } else {
-      if (!args.redis || !args.keda) {
-        throw new Error(`${name}: workerAutoscaling=queue needs the Redis broker and KEDA`);
-      }
-      const connection = pulumi.output(args.redis.url).apply(redisConnection);
-      // Only the password is secret; where Redis listens is not.
-      const address = pulumi.unsecret(connection.address);
-      const databaseIndex = pulumi.unsecret(connection.databaseIndex);
-      const auth = new k8s.core.v1.Secret(
-        `${name}-redis-auth`,
-        {
-          metadata,
-          type: "Opaque",
-          stringData: {
-            password: pulumi.secret(connection.password),
-            ...(args.redis.caCert ? { ca: args.redis.caCert, tls: "enable" } : {}),
-          },
-        },
-        parent,
-      );
-      const authentication = new k8s.apiextensions.CustomResource(
-        `${name}-trigger-auth`,
-        {
-          apiVersion: "keda.sh/v1alpha1",
-          kind: "TriggerAuthentication",
-          metadata: { ...metadata, name: pulumi.interpolate`${deploymentName}-redis` },
-          spec: {
-            secretTargetRef: [
-              { parameter: "password", name: auth.metadata.name, key: "password" },
-              ...(args.redis.caCert
-                ? [
-                    { parameter: "tls", name: auth.metadata.name, key: "tls" },
-                    { parameter: "ca", name: auth.metadata.name, key: "ca" },
-                  ]
-                : []),
-            ],
-          },
-        },
-        { parent: this, dependsOn: [args.keda] },
-      );
-      new k8s.apiextensions.CustomResource(
-        `${name}-scaledobject`,
-        {
-          apiVersion: "keda.sh/v1alpha1",
-          kind: "ScaledObject",
-          metadata: { ...metadata, name: deploymentName },
-          spec: pulumi.all([address, databaseIndex]).apply(([address, databaseIndex]) =>
-            queueScalerSpec({
-              deployment: deploymentName,
-              minReplicas: args.minReplicas,
-              maxReplicas: scaling.maxReplicas,
-              queueLength: scaling.queueLength,
-              address,
-              databaseIndex,
-              authenticationName: authentication.metadata.name,
-            }),
-          ),
-        },
-        { parent: this, dependsOn: [args.keda] },
-      );
-    }
-    new k8s.policy.v1.PodDisruptionBudget(
-      `${name}-pdb`,
-      {
-        metadata: { ...metadata, name: deploymentName },
-        spec: disruptionBudgetSpec(args.selector, scaling.minAvailable),
-      },
-      parent,
-    );
+    const scope = { name, args, parent: this };
+    if (args.scaling.mode === "cpu") createCpuAutoscaler(scope, args.scaling);
+    else createQueueScaler(scope, args.scaling);
+    createDisruptionBudget(scope);
     this.registerOutputs({});
   }
+}
+
+interface ScalingScope {
+  name: string;
+  args: WorkloadScalingArgs;
+  parent: pulumi.Resource;
+}
+
+/** Everything here is named after the Deployment it scales. */
+function scalingMetadata({ args }: ScalingScope, name: pulumi.Input<string> = args.deployment.metadata.name) {
+  return { namespace: args.namespace, labels: args.labels, name };
+}
+
+export function createCpuAutoscaler(scope: ScalingScope, scaling: CpuScaling) {
+  const { name, args, parent } = scope;
+  const deploymentName = args.deployment.metadata.name;
+  return new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+    `${name}-hpa`,
+    {
+      metadata: scalingMetadata(scope),
+      spec: cpuAutoscalerSpec(deploymentName, args.minReplicas, scaling.maxReplicas, scaling.cpuTarget),
+    },
+    { parent },
+  );
+}
+
+/**
+ * KEDA's ScaledObject on the Celery queue's length, and the TriggerAuthentication that hands
+ * it the Redis password (and CA, with TLS) from a Secret of its own.
+ */
+export function createQueueScaler(scope: ScalingScope, scaling: QueueScaling) {
+  const { name, args, parent } = scope;
+  if (!args.redis || !args.keda) {
+    throw new Error(`${name}: scaling on the queue needs the Redis broker and KEDA`);
+  }
+  const deploymentName = args.deployment.metadata.name;
+  const afterKeda = { parent, dependsOn: [args.keda] };
+  const connection = pulumi.output(args.redis.url).apply(redisConnection);
+  const caCert = args.redis.caCert;
+  const auth = new k8s.core.v1.Secret(
+    `${name}-redis-auth`,
+    {
+      metadata: { namespace: args.namespace, labels: args.labels },
+      type: "Opaque",
+      stringData: {
+        password: pulumi.secret(connection.password),
+        ...(caCert ? { ca: caCert, tls: "enable" } : {}),
+      },
+    },
+    { parent },
+  );
+  const fromAuth = (parameter: string) => ({ parameter, name: auth.metadata.name, key: parameter });
+  const authentication = new k8s.apiextensions.CustomResource(
+    `${name}-trigger-auth`,
+    {
+      apiVersion: "keda.sh/v1alpha1",
+      kind: "TriggerAuthentication",
+      metadata: scalingMetadata(scope, pulumi.interpolate`${deploymentName}-redis`),
+      spec: {
+        secretTargetRef: [fromAuth("password"), ...(caCert ? [fromAuth("tls"), fromAuth("ca")] : [])],
+      },
+    },
+    afterKeda,
+  );
+  // Only the password is secret; where Redis listens is not.
+  const address = pulumi.unsecret(connection.address);
+  const databaseIndex = pulumi.unsecret(connection.databaseIndex);
+  return new k8s.apiextensions.CustomResource(
+    `${name}-scaledobject`,
+    {
+      apiVersion: "keda.sh/v1alpha1",
+      kind: "ScaledObject",
+      metadata: scalingMetadata(scope),
+      spec: pulumi.all([address, databaseIndex]).apply(([address, databaseIndex]) =>
+        queueScalerSpec({
+          deployment: deploymentName,
+          minReplicas: args.minReplicas,
+          maxReplicas: scaling.maxReplicas,
+          queueLength: scaling.queueLength,
+          address,
+          databaseIndex,
+          authenticationName: authentication.metadata.name,
+        }),
+      ),
+    },
+    afterKeda,
+  );
+}
+
+export function createDisruptionBudget(scope: ScalingScope) {
+  const { name, args, parent } = scope;
+  return new k8s.policy.v1.PodDisruptionBudget(
+    `${name}-pdb`,
+    {
+      metadata: scalingMetadata(scope),
+      spec: disruptionBudgetSpec(args.selector, args.scaling.minAvailable),
+    },
+    { parent },
+  );
 }
