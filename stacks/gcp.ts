@@ -23,10 +23,9 @@ import { APP_SERVICE_ACCOUNT, COLLECTSTATIC_SERVICE_ACCOUNT, DjangoApp } from ".
 import { Keda } from "../components/k8s/Keda";
 import { PostgresCredentials } from "../components/k8s/PostgresCredentials";
 import { APP_CONTEXT_DIR, watchCommands, workloadArgs } from "./appArgs";
-import type { StackConfig } from "./config";
+import type { GcpStackConfig } from "./config";
 import { gcpBackends } from "./gcpBackends";
 
-type GcpStackConfig = Extract<StackConfig, { platform: "gcp" }>;
 type Platform = ReturnType<typeof gcpPlatform>;
 type DataServices = ReturnType<typeof gcpDataServices>;
 
@@ -149,7 +148,9 @@ function gcpDataServices(config: GcpStackConfig, platform: Platform) {
     },
     onGcp,
   );
-  const image = config.image ?? registry.imageRef!;
+  // A configured image is deployed as is; otherwise the registry built app/ (contextDir above).
+  const image = config.image ?? registry.imageRef;
+  if (image === undefined) throw new Error("the image registry built no image although none was configured");
   return { sql, redis, identities, cdn, image };
 }
 

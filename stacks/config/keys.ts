@@ -1,0 +1,185 @@
+/**
+ * The key table: every key the program reads, with its validator, and Pulumi.yaml's
+ * declaration of it (type, default, description). Each validator carries the "what is
+ * allowed" half of its error message; the key and the value given are added when the message
+ * is reported (index.ts). The value types of the whole config derive from this table.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as ipaddr from "ipaddr.js";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { GCP_REGIONS } from "../../lib/gcpRegions";
+import { cpuMillicores, memoryBytes } from "../../lib/quantity";
+
+export const PROJECT = "django-k8s";
+export const PROJECT_FILE = path.join(__dirname, "..", "..", "Pulumi.yaml");
+
+/** One `config:` entry of Pulumi.yaml. */
+const keyDeclaration = z.object({
+  type: z.enum(["string", "integer", "boolean"]),
+  default: z.union([z.string(), z.number(), z.boolean()]),
+  description: z.string(),
+});
+export type KeySchema = z.infer<typeof keyDeclaration>;
+
+/** Pulumi.yaml's `config:` block: the declared keys with type, default and description. */
+export function projectConfigSchema(file = PROJECT_FILE): Record<string, KeySchema> {
+  const project = z
+    .object({ config: z.record(z.string(), keyDeclaration).optional() })
+    .parse(parseYaml(fs.readFileSync(file, "utf8")));
+  return project.config ?? {};
+}
+
+// Redis redelivers an unacknowledged task after this long (the app's CELERY_VISIBILITY_TIMEOUT
+// default); a task allowed to run longer would be run twice.
+const REDIS_VISIBILITY_TIMEOUT_SECONDS = 3600;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const HOST_ENTRY =
+  /^(\*|\.?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])$/i;
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const ORIGIN = /^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d+)?$/i;
+const IMAGE_REF = /^[a-z0-9]+([._/:@-][a-zA-Z0-9_.-]+)*(@sha256:[a-f0-9]{64})?$/;
+const ABSOLUTE_PATH = /^\/[\w./-]*$/;
+
+const expected = (allowed: string) => ({ error: () => `expected ${allowed}` });
+const text = () => z.string().trim();
+const wholeNumber = (min: number, max: number) => {
+  const allowed = expected(`a whole number from ${min} to ${max}`);
+  return text()
+    .regex(/^-?\d+$/, allowed)
+    .transform(Number)
+    .pipe(z.number().min(min, allowed).max(max, allowed));
+};
+const boolean = () => z.enum(["true", "false"], expected("true or false")).transform((v) => v === "true");
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, expected(`one of ${values.join(", ")}`));
+const matching = (pattern: RegExp, allowed: string) => text().regex(pattern, expected(allowed));
+const cpu = (maxCores = 16) =>
+  text().refine(
+    (v) => {
+      const m = cpuMillicores(v);
+      return m !== undefined && m >= 10 && m <= maxCores * 1000;
+    },
+    expected(`a CPU quantity from 10m to ${maxCores} (e.g. 250m, 1)`),
+  );
+/** A bound written in this file; not being a size is a mistake here, not in the config. */
+const sizeBound = (quantity: string): number => {
+  const bytes = memoryBytes(quantity);
+  if (bytes === undefined) throw new Error(`not a memory quantity: ${quantity}`);
+  return bytes;
+};
+const size = (min: string, max: string) => {
+  const [low, high] = [sizeBound(min), sizeBound(max)];
+  return text().refine(
+    (v) => {
+      const bytes = memoryBytes(v);
+      return bytes !== undefined && bytes >= low && bytes <= high;
+    },
+    expected(`a size from ${min} to ${max} (e.g. 512Mi)`),
+  );
+};
+/** A comma-separated list whose every entry passes `valid`; empty is allowed (rules decide). */
+const list = (valid: (item: string) => boolean, allowed: string) =>
+  text()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .superRefine((items, ctx) => {
+      const bad = items.find((item) => !valid(item));
+      if (bad !== undefined)
+        ctx.addIssue({ code: "custom", message: `expected ${allowed}; ${JSON.stringify(bad)} is not one` });
+    });
+const isCidr = (value: string) => ipaddr.isValidCIDR(value) && value.includes(".");
+const cidr = () => text().refine(isCidr, expected("an IPv4 CIDR such as 10.10.0.0/20"));
+const matches = (pattern: RegExp) => (item: string) => pattern.test(item);
+const optional = (pattern: RegExp, allowed: string) =>
+  text().refine((v) => v === "" || pattern.test(v), expected(`${allowed}, or empty`));
+
+/** Every key the program reads, with its validator; each must be declared in Pulumi.yaml. */
+export const KEYS = {
+  platform: oneOf(["minikube", "gcp"]),
+  kubeContext: matching(/^\S+$/, "a kubeconfig context name"),
+  namespace: matching(DNS_LABEL, "a DNS label: lower-case letters, digits and '-', at most 63 characters"),
+  image: optional(IMAGE_REF, "an image reference such as repo/name:tag or name@sha256:<digest>"),
+  allowedHosts: list(matches(HOST_ENTRY), "host names, .domain suffixes, IP addresses or *"),
+  csrfTrustedOrigins: list(matches(ORIGIN), "origins such as https://app.example.com"),
+  https: boolean(),
+  webReplicas: wholeNumber(1, 50),
+  webMaxReplicas: wholeNumber(1, 100),
+  webCpuTarget: wholeNumber(10, 95),
+  webMinAvailable: wholeNumber(0, 100),
+  webCpuRequest: cpu(),
+  webCpuLimit: cpu(),
+  webMemory: size("128Mi", "64Gi"),
+  workerReplicas: wholeNumber(1, 50),
+  workerMaxReplicas: wholeNumber(1, 100),
+  workerAutoscaling: oneOf(["cpu", "queue"]),
+  workerCpuTarget: wholeNumber(10, 95),
+  workerQueueLength: wholeNumber(1, 10000),
+  workerMinAvailable: wholeNumber(0, 100),
+  loadGenerator: boolean(),
+  loadGeneratorRate: wholeNumber(1, 2000),
+  workerCpuRequest: cpu(),
+  workerCpuLimit: cpu(),
+  workerMemory: size("128Mi", "64Gi"),
+  workerShutdownSeconds: wholeNumber(5, 3600),
+  taskTimeLimitSeconds: wholeNumber(10, REDIS_VISIBILITY_TIMEOUT_SECONDS - 600),
+  flowerUser: matching(/^[A-Za-z0-9_.-]{1,64}$/, "1-64 letters, digits, '_', '.' or '-' (no ':')"),
+  postgresStorage: oneOf(["hostPath", "storageClass"]),
+  postgresStorageSize: size("1Gi", "10Ti"),
+  postgresHostPath: matching(ABSOLUTE_PATH, "an absolute directory path"),
+  postgresStorageClass: optional(DNS_LABEL, "a StorageClass name"),
+  postgresImage: matching(IMAGE_REF, "an image reference"),
+  redisImage: matching(IMAGE_REF, "an image reference"),
+  devMode: boolean(),
+  devSourcePath: matching(ABSOLUTE_PATH, "an absolute directory path on the minikube node"),
+  gcpProject: optional(
+    /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/,
+    "a Google Cloud project ID (6-30 lower-case letters, digits, '-')",
+  ),
+  gcpRegion: z.enum(GCP_REGIONS, expected("a Google Cloud region such as europe-west1 or us-central1")),
+  gcpZone: optional(/^[a-z]+-[a-z]+\d+-[a-z]$/, "a zone such as europe-west1-b"),
+  clusterLocation: oneOf(["regional", "zonal"]),
+  gkeReleaseChannel: oneOf(["RAPID", "REGULAR", "STABLE"]),
+  nodeMachineType: matching(
+    /^[a-z][a-z0-9]*-[a-z0-9-]+$/,
+    "a Compute Engine machine type such as e2-standard-2",
+  ),
+  nodeMinCount: wholeNumber(0, 100),
+  nodeMaxCount: wholeNumber(1, 100),
+  spotNodes: boolean(),
+  masterAuthorizedNetworks: list(isCidr, "IPv4 CIDRs"),
+  deletionProtection: boolean(),
+  cloudSqlVersion: oneOf(["POSTGRES_15", "POSTGRES_16", "POSTGRES_17"]),
+  cloudSqlTier: matching(
+    /^db-(custom-\d+-\d+|g1-small|f1-micro|perf-optimized-N-\d+)$/,
+    "a Cloud SQL tier such as db-custom-1-3840",
+  ),
+  cloudSqlDiskGb: wholeNumber(10, 65536),
+  cloudSqlHighAvailability: boolean(),
+  redisTier: oneOf(["BASIC", "STANDARD_HA"]),
+  redisMemoryGb: wholeNumber(1, 300),
+  redisVersion: oneOf(["REDIS_7_0", "REDIS_7_2"]),
+  domain: optional(HOST_NAME, "a fully qualified host name such as app.example.com"),
+  staticDomain: optional(HOST_NAME, "a fully qualified host name such as static.example.com"),
+  flowerExposure: oneOf(["portForward", "loadBalancer"]),
+  flowerSourceRanges: list(isCidr, "IPv4 CIDRs"),
+  subnetCidr: cidr(),
+  podsCidr: cidr(),
+  servicesCidr: cidr(),
+  masterCidr: cidr(),
+} satisfies Record<string, z.ZodType<unknown, string>>;
+
+/** All keys at once: raw strings in, every value typed as its validator makes it. */
+export const CONFIG_SCHEMA = z.object(KEYS);
+export type ConfigKey = keyof typeof KEYS;
+export type ConfigValues = z.output<typeof CONFIG_SCHEMA>;
+/** The keys in table order, which is the order problems are reported in. */
+export const CONFIG_KEYS = CONFIG_SCHEMA.keyof().options;
+
+/** How a key is written in messages and on the command line: django-k8s:<key>. */
+export const qualified = (name: ConfigKey) => `${PROJECT}:${name}`;

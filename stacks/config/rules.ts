@@ -1,0 +1,160 @@
+/**
+ * Rules between keys, and rules of a platform or a stack (prod). Each sees the values that
+ * are themselves valid (a key that failed its own check is absent), so one bad value is
+ * reported once, by its own validator, and the rest are still checked.
+ */
+import * as ipaddr from "ipaddr.js";
+import { cpuMillicores } from "../../lib/quantity";
+import { type ConfigValues, qualified as key } from "./keys";
+
+type Valid = Partial<ConfigValues>;
+
+/** Every problem the rules find, in a stable order. */
+export function ruleProblems(v: Valid, stack: string): string[] {
+  return [
+    ...requestsWithinLimits(v),
+    ...autoscalingRanges(v),
+    ...postgresStorageRules(v),
+    ...(v.platform === "gcp" ? gcpRules(v, stack) : []),
+    ...(v.platform === "minikube" ? minikubeRules(v) : []),
+  ];
+}
+
+function requestsWithinLimits(v: Valid): string[] {
+  return (["web", "worker"] as const).flatMap((role) => {
+    const request = v[`${role}CpuRequest`];
+    const limit = v[`${role}CpuLimit`];
+    const [requested, limited] = [request, limit].map((q) =>
+      q === undefined ? undefined : cpuMillicores(q),
+    );
+    if (requested === undefined || limited === undefined || requested <= limited) return [];
+    return [
+      `${key(`${role}CpuRequest`)}: got ${request}, more than ${key(`${role}CpuLimit`)} (${limit}); ` +
+        "a request must not exceed its limit",
+    ];
+  });
+}
+
+function autoscalingRanges(v: Valid): string[] {
+  return (["web", "worker"] as const).flatMap((role) => {
+    const problems: string[] = [];
+    const min = v[`${role}Replicas`];
+    const max = v[`${role}MaxReplicas`];
+    const minAvailable = v[`${role}MinAvailable`];
+    if (min !== undefined && max !== undefined && min > max) {
+      problems.push(
+        `${key(`${role}Replicas`)}: got ${min}, more than ${key(`${role}MaxReplicas`)} (${max}); ` +
+          "the autoscaler's minimum must not exceed its maximum",
+      );
+    }
+    // A budget that keeps every pod of the minimum would forbid evicting any: a node drain
+    // would hang until someone deleted the budget.
+    if (min !== undefined && minAvailable !== undefined && minAvailable > 0 && minAvailable >= min) {
+      problems.push(
+        `${key(`${role}MinAvailable`)}: got ${minAvailable}, not below ${key(`${role}Replicas`)} (${min}); ` +
+          "at the minimum replica count that PodDisruptionBudget would block every node drain",
+      );
+    }
+    return problems;
+  });
+}
+
+function postgresStorageRules(v: Valid): string[] {
+  if (!v.postgresStorageClass || !v.postgresStorage || v.postgresStorage === "storageClass") return [];
+  return [
+    `${key("postgresStorageClass")}: set to ${JSON.stringify(v.postgresStorageClass)} while ${key("postgresStorage")} ` +
+      `is ${v.postgresStorage}; it is only used with postgresStorage=storageClass`,
+  ];
+}
+
+function minikubeRules(v: Valid): string[] {
+  if (v.allowedHosts?.length !== 0) return [];
+  return [
+    `${key("allowedHosts")}: is empty; the minikube stack needs at least one host name (its Pulumi.minikube.yaml sets *)`,
+  ];
+}
+
+/** Rules that only hold on the gcp platform. */
+function gcpRules(v: Valid, stack: string): string[] {
+  const problems: string[] = [];
+  if (v.devMode) {
+    problems.push(
+      `${key("devMode")}: got true on the gcp platform; devMode (hot reload from a host mount) is for minikube only`,
+    );
+  }
+  if (!v.gcpProject)
+    problems.push(`${key("gcpProject")}: is empty; the gcp platform needs the Google Cloud project ID`);
+  if (v.masterAuthorizedNetworks?.length === 0) {
+    problems.push(
+      `${key("masterAuthorizedNetworks")}: is empty; expected the CIDRs allowed to reach the GKE control plane ` +
+        "(your office or CI egress, e.g. 203.0.113.0/24)",
+    );
+  }
+  if (v.nodeMinCount !== undefined && v.nodeMaxCount !== undefined && v.nodeMinCount > v.nodeMaxCount) {
+    problems.push(
+      `${key("nodeMinCount")}: got ${v.nodeMinCount}, more than ${key("nodeMaxCount")} (${v.nodeMaxCount}); ` +
+        "the autoscaler's minimum must not exceed its maximum",
+    );
+  }
+  if (v.gcpZone && v.gcpRegion && !v.gcpZone.startsWith(`${v.gcpRegion}-`)) {
+    problems.push(
+      `${key("gcpZone")}: got ${JSON.stringify(v.gcpZone)}; expected a zone of ${key("gcpRegion")} (${v.gcpRegion})`,
+    );
+  }
+  if (v.flowerExposure === "loadBalancer" && v.flowerSourceRanges?.length === 0) {
+    problems.push(
+      `${key("flowerSourceRanges")}: is empty while ${key("flowerExposure")} is loadBalancer; ` +
+        "expected the CIDRs allowed to reach Flower (it is never open to the world)",
+    );
+  }
+  return [...problems, ...networkRanges(v), ...(stack === "prod" ? prodRequirements(v) : [])];
+}
+
+/** The VPC's ranges must not overlap, and the control plane's must be what GKE accepts. */
+function networkRanges(v: Valid): string[] {
+  const problems: string[] = [];
+  const ranges = (["subnetCidr", "podsCidr", "servicesCidr", "masterCidr"] as const).flatMap((name) => {
+    const value = v[name];
+    return value ? [{ name, value }] : [];
+  });
+  ranges.forEach((range, i) => {
+    for (const other of ranges.slice(i + 1)) {
+      if (cidrsOverlap(range.value, other.value)) {
+        problems.push(
+          `${key(other.name)}: ${other.value} overlaps ${key(range.name)} (${range.value}); the ranges must be disjoint`,
+        );
+      }
+    }
+  });
+  if (v.masterCidr && !v.masterCidr.endsWith("/28")) {
+    problems.push(
+      `${key("masterCidr")}: got ${JSON.stringify(v.masterCidr)}; GKE requires a /28 for the control plane`,
+    );
+  }
+  return problems;
+}
+
+/** Production runs highly available and protected; a prod stack that is not is refused. */
+const PROD_REQUIRES = [
+  ["clusterLocation", "regional", "a regional cluster"],
+  ["cloudSqlHighAvailability", true, "REGIONAL Cloud SQL"],
+  ["redisTier", "STANDARD_HA", "Memorystore STANDARD_HA"],
+  ["deletionProtection", true, "deletion protection"],
+  ["spotNodes", false, "on-demand nodes"],
+] as const satisfies readonly (readonly [keyof ConfigValues, unknown, string])[];
+
+function prodRequirements(v: Valid): string[] {
+  return PROD_REQUIRES.flatMap(([name, value, what]) =>
+    v[name] !== undefined && v[name] !== value
+      ? [
+          `${key(name)}: got ${JSON.stringify(v[name])} on the prod stack; prod requires ${what} (${name}=${value})`,
+        ]
+      : [],
+  );
+}
+
+export function cidrsOverlap(a: string, b: string): boolean {
+  const [netA, bitsA] = ipaddr.parseCIDR(a);
+  const [netB, bitsB] = ipaddr.parseCIDR(b);
+  return netA.match(netB, bitsB) || netB.match(netA, bitsA);
+}

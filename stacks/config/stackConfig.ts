@@ -1,0 +1,162 @@
+/**
+ * The typed result: what the stacks receive, built from values that passed every check. Leaf
+ * types come from the key table (ConfigValues), so a new allowed value needs one edit there.
+ */
+import type { PostgresStorage } from "../../components/k8s/InClusterPostgres";
+import type { CpuScaling, QueueScaling } from "../../components/k8s/scaling";
+import type { ResourceSizes } from "../../components/k8s/specs";
+import type { ConfigValues } from "./keys";
+
+interface CommonConfig {
+  stack: string;
+  namespace: string;
+  /** An existing image; undefined means build app/. */
+  image?: string;
+  django: { allowedHosts: string[]; csrfTrustedOrigins: string[]; https: boolean };
+  web: { replicas: number; resources: ResourceSizes; scaling: CpuScaling };
+  worker: {
+    replicas: number;
+    resources: ResourceSizes;
+    shutdownSeconds: number;
+    taskTimeLimitSeconds: number;
+    scaling: CpuScaling | QueueScaling;
+  };
+  flower: { user: string };
+  /** Requests per second, or undefined when the load generator is off. */
+  loadGenerator?: { rate: number };
+}
+
+export interface MinikubeConfig {
+  kubeContext: string;
+  /** Hot reload from the host's app/, mounted on the node at sourcePath; undefined when off. */
+  dev?: { sourcePath: string };
+  postgres: {
+    storage: PostgresStorage;
+    size: string;
+    hostPath: string;
+    storageClass?: string;
+    image: string;
+  };
+  redis: { image: string };
+}
+
+export interface GcpConfig {
+  project: string;
+  region: ConfigValues["gcpRegion"];
+  /** The cluster's location: the region, or one zone of it for a zonal cluster. */
+  clusterLocation: string;
+  regional: boolean;
+  releaseChannel: ConfigValues["gkeReleaseChannel"];
+  nodes: { machineType: string; minPerZone: number; maxPerZone: number; spot: boolean };
+  masterAuthorizedNetworks: string[];
+  deletionProtection: boolean;
+  cloudSql: {
+    version: ConfigValues["cloudSqlVersion"];
+    tier: string;
+    diskGb: number;
+    highAvailability: boolean;
+  };
+  redis: { tier: ConfigValues["redisTier"]; memoryGb: number; version: ConfigValues["redisVersion"] };
+  domain?: string;
+  staticDomain?: string;
+  flower: { exposure: ConfigValues["flowerExposure"]; sourceRanges: string[] };
+  network: { subnetCidr: string; podsCidr: string; servicesCidr: string; masterCidr: string };
+}
+
+export type MinikubeStackConfig = CommonConfig & { platform: "minikube"; minikube: MinikubeConfig };
+export type GcpStackConfig = CommonConfig & { platform: "gcp"; gcp: GcpConfig };
+export type StackConfig = MinikubeStackConfig | GcpStackConfig;
+
+/** The stack's config from checked values; "" in an optional key means unset. */
+export function stackConfig(v: ConfigValues, stack: string): StackConfig {
+  const common = commonConfig(v, stack);
+  return v.platform === "gcp"
+    ? { ...common, platform: "gcp", gcp: gcpConfig(v) }
+    : { ...common, platform: "minikube", minikube: minikubeConfig(v) };
+}
+
+function commonConfig(v: ConfigValues, stack: string): CommonConfig {
+  return {
+    stack,
+    namespace: v.namespace,
+    image: v.image || undefined,
+    django: { allowedHosts: v.allowedHosts, csrfTrustedOrigins: v.csrfTrustedOrigins, https: v.https },
+    web: {
+      replicas: v.webReplicas,
+      resources: { cpuRequest: v.webCpuRequest, cpuLimit: v.webCpuLimit, memory: v.webMemory },
+      scaling: {
+        mode: "cpu",
+        maxReplicas: v.webMaxReplicas,
+        cpuTarget: v.webCpuTarget,
+        minAvailable: v.webMinAvailable,
+      },
+    },
+    worker: {
+      replicas: v.workerReplicas,
+      resources: { cpuRequest: v.workerCpuRequest, cpuLimit: v.workerCpuLimit, memory: v.workerMemory },
+      shutdownSeconds: v.workerShutdownSeconds,
+      taskTimeLimitSeconds: v.taskTimeLimitSeconds,
+      scaling: workerScaling(v),
+    },
+    flower: { user: v.flowerUser },
+    loadGenerator: v.loadGenerator ? { rate: v.loadGeneratorRate } : undefined,
+  };
+}
+
+function workerScaling(v: ConfigValues): CpuScaling | QueueScaling {
+  const maxReplicas = v.workerMaxReplicas;
+  const minAvailable = v.workerMinAvailable;
+  return v.workerAutoscaling === "queue"
+    ? { mode: "queue", maxReplicas, queueLength: v.workerQueueLength, minAvailable }
+    : { mode: "cpu", maxReplicas, cpuTarget: v.workerCpuTarget, minAvailable };
+}
+
+function minikubeConfig(v: ConfigValues): MinikubeConfig {
+  return {
+    kubeContext: v.kubeContext,
+    dev: v.devMode ? { sourcePath: v.devSourcePath } : undefined,
+    postgres: {
+      storage: v.postgresStorage,
+      size: v.postgresStorageSize,
+      hostPath: v.postgresHostPath,
+      storageClass: v.postgresStorageClass || undefined,
+      image: v.postgresImage,
+    },
+    redis: { image: v.redisImage },
+  };
+}
+
+function gcpConfig(v: ConfigValues): GcpConfig {
+  const regional = v.clusterLocation === "regional";
+  return {
+    project: v.gcpProject,
+    region: v.gcpRegion,
+    clusterLocation: regional ? v.gcpRegion : v.gcpZone || `${v.gcpRegion}-b`,
+    regional,
+    releaseChannel: v.gkeReleaseChannel,
+    nodes: {
+      machineType: v.nodeMachineType,
+      minPerZone: v.nodeMinCount,
+      maxPerZone: v.nodeMaxCount,
+      spot: v.spotNodes,
+    },
+    masterAuthorizedNetworks: v.masterAuthorizedNetworks,
+    deletionProtection: v.deletionProtection,
+    cloudSql: {
+      version: v.cloudSqlVersion,
+      tier: v.cloudSqlTier,
+      diskGb: v.cloudSqlDiskGb,
+      highAvailability: v.cloudSqlHighAvailability,
+    },
+    redis: { tier: v.redisTier, memoryGb: v.redisMemoryGb, version: v.redisVersion },
+    domain: v.domain || undefined,
+    staticDomain: v.staticDomain || undefined,
+    flower: { exposure: v.flowerExposure, sourceRanges: v.flowerSourceRanges },
+    network: {
+      subnetCidr: v.subnetCidr,
+      podsCidr: v.podsCidr,
+      servicesCidr: v.servicesCidr,
+      masterCidr: v.masterCidr,
+    },
+  };
+}
