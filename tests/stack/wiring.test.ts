@@ -91,6 +91,28 @@ function replaceSetting(env: Record<string, string>, name: string, value: string
   else env[name] = value;
 }
 
+/** Resolves once 127.0.0.1:port accepts connections; fails if the server exits or 10 s pass. */
+async function untilAccepting(port: number, server: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`redis-server exited with ${server.exitCode}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, "127.0.0.1", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on("error", () => resolve(false));
+      socket.setTimeout(500, () => {
+        socket.destroy();
+        resolve(false);
+      });
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`redis-server is not accepting connections on 127.0.0.1:${port} after 10 s`);
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = net.createServer().listen(0, "127.0.0.1", () => {
@@ -187,7 +209,7 @@ describe("wiring between the program and the app", () => {
       ],
       { stdio: "ignore" },
     );
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await untilAccepting(redisPort, redis);
 
     env = { ...program, POSTGRES_HOST: PG.host, POSTGRES_PORT: PG.port };
     replaceSetting(env, "POSTGRES_USER", runName);
