@@ -1,7 +1,9 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { APP_NAME } from "../components/k8s/appContract";
 import type { DjangoAppArgs } from "../components/k8s/DjangoApp";
 import type { StackConfig } from "./config";
+import { qualified } from "./config/keys";
 
 /** The app's build context: the Dockerfile and the Django project. */
 export const APP_CONTEXT_DIR = path.join(__dirname, "..", "app");
@@ -33,10 +35,10 @@ export function watchCommands(
     .apply((ns) => [
       ...(loadGeneratorOn
         ? []
-        : ["pulumi config set django-k8s:loadGenerator true && pulumi up   # start the load"]),
+        : [`pulumi config set ${qualified("loadGenerator")} true && pulumi up   # start the load`]),
       `kubectl -n ${ns} get hpa -w`,
       `kubectl -n ${ns} top pods`,
-      `kubectl -n ${ns} get pods -l app.kubernetes.io/name=django -w`,
+      `kubectl -n ${ns} get pods -l app.kubernetes.io/name=${APP_NAME} -w`,
       "kubectl get nodes -w",
     ]);
 }

@@ -15,53 +15,61 @@ export interface LoadGeneratorArgs {
 }
 
 const NONROOT = 65532;
+const SELF = "load-generator"; // its name, app and component
 
 export class LoadGenerator extends pulumi.ComponentResource {
   readonly deployment: k8s.apps.v1.Deployment;
 
   constructor(name: string, args: LoadGeneratorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("django-k8s:k8s:LoadGenerator", name, {}, opts);
-    const labels = standardLabels("load-generator", "load-generator");
-    const containers = pulumi.output(args.webService).apply((service) =>
-      loadStreams(`http://${service}:${WEB_SERVICE_PORT}/`, args.rate).map((stream) =>
-        hardenedContainer({
-          name: stream.name,
-          image: FORTIO_IMAGE,
-          args: stream.args,
-          resources: resources({ cpuRequest: "50m", cpuLimit: "500m", memory: "128Mi" }),
-        }),
-      ),
-    );
+    const containers = pulumi
+      .output(args.webService)
+      .apply((service) => loadContainers(`http://${service}:${WEB_SERVICE_PORT}/`, args.rate));
     this.deployment = new k8s.apps.v1.Deployment(
       name,
-      {
-        metadata: {
-          name: "load-generator",
-          namespace: args.namespace,
-          labels,
-          annotations: checkovSkips("CKV_K8S_15", "CKV_K8S_43", "CKV_K8S_8", "CKV_K8S_9"),
-        },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: selectorLabels("load-generator", "load-generator") },
-          template: {
-            metadata: { labels },
-            spec: {
-              ...isolatedPod(NONROOT, NONROOT),
-              containers,
-            },
-          },
-        },
-      },
+      loadGeneratorDeploymentArgs(args.namespace, containers),
       { parent: this },
     );
+    // It may reach web's pods and nothing else.
     egressPolicy(
       `${name}-egress`,
       args.namespace,
-      { matchLabels: selectorLabels("load-generator", "load-generator") },
+      { matchLabels: selectorLabels(SELF, SELF) },
       [toPods(selectorLabels(APP_NAME, "web"), WEB_PORT)],
       { parent: this },
     );
     this.registerOutputs({});
   }
+}
+
+/** One fortio container per load stream, under the restricted profile. Pure. */
+export function loadContainers(baseUrl: string, rate: number): k8s.types.input.core.v1.Container[] {
+  return loadStreams(baseUrl, rate).map((stream) =>
+    hardenedContainer({
+      name: stream.name,
+      image: FORTIO_IMAGE,
+      args: stream.args,
+      resources: resources({ cpuRequest: "50m", cpuLimit: "500m", memory: "128Mi" }),
+    }),
+  );
+}
+
+export function loadGeneratorDeploymentArgs(
+  namespace: pulumi.Input<string>,
+  containers: pulumi.Input<k8s.types.input.core.v1.Container[]>,
+): k8s.apps.v1.DeploymentArgs {
+  const labels = standardLabels(SELF, SELF);
+  return {
+    metadata: {
+      name: SELF,
+      namespace,
+      labels,
+      annotations: checkovSkips("CKV_K8S_15", "CKV_K8S_43", "CKV_K8S_8", "CKV_K8S_9"),
+    },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: selectorLabels(SELF, SELF) },
+      template: { metadata: { labels }, spec: { ...isolatedPod(NONROOT, NONROOT), containers } },
+    },
+  };
 }
