@@ -41,3 +41,6 @@ npx --no-install vitest run
 
 step "Django app against PostgreSQL and Redis (pytest)"
 (cd app && ../.venv/bin/python -m pytest)
+
+step "the image built from app/ and every role run from the rendered pod specs (podman)"
+bash scripts/test-containers.sh
