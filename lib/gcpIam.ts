@@ -6,6 +6,11 @@
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
 
+/** A service account ID from a resource name: GCP allows at most 30 characters. */
+export function serviceAccountId(name: string): string {
+  return name.slice(0, 30);
+}
+
 /** roles/logging.logWriter -> logging-logWriter */
 export function roleSuffix(role: string): string {
   const id = role.split("/")[1];

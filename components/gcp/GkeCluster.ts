@@ -8,7 +8,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { grantProjectRoles } from "../../lib/gcpIam";
+import { grantProjectRoles, serviceAccountId } from "../../lib/gcpIam";
 import { gkeKubeconfig } from "./kubeconfig";
 import { PODS_RANGE, SERVICES_RANGE } from "./Network";
 
@@ -63,7 +63,7 @@ function createNodeIdentity(name: string, args: GkeClusterArgs, parent: pulumi.R
     `${name}-nodes`,
     {
       project: args.project,
-      accountId: `${name}-nodes`.slice(0, 30),
+      accountId: serviceAccountId(`${name}-nodes`),
       displayName: "GKE nodes (logging, monitoring, image pulls)",
     },
     opts,

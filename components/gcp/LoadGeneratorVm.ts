@@ -5,6 +5,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceAccountId } from "../../lib/gcpIam";
 import { cloudInit } from "../loadgen/fortio";
 
 export interface LoadGeneratorVmArgs {
@@ -26,7 +27,11 @@ export class LoadGeneratorVm extends pulumi.ComponentResource {
     // Its own identity, allowed to write its logs and nothing else.
     const account = new gcp.serviceaccount.Account(
       `${name}-sa`,
-      { project: args.project, accountId: name.slice(0, 30), displayName: "load generator VM (logs only)" },
+      {
+        project: args.project,
+        accountId: serviceAccountId(name),
+        displayName: "load generator VM (logs only)",
+      },
       parent,
     );
     const logWriter = new gcp.projects.IAMMember(

@@ -30,90 +30,22 @@ export class StaticSiteCdn extends pulumi.ComponentResource {
 
   constructor(name: string, args: StaticSiteCdnArgs, opts?: pulumi.ComponentResourceOptions) {
     super("django-k8s:gcp:StaticSiteCdn", name, {}, opts);
-    const parent = { parent: this, dependsOn: args.dependsOn };
-    const { project } = args;
-
-    this.bucket = new gcp.storage.Bucket(
-      `${name}-bucket`,
-      {
-        project,
-        location: args.location,
-        uniformBucketLevelAccess: true,
-        versioning: { enabled: true },
-        // Old versions of replaced files go after 30 days; the current ones stay.
-        lifecycleRules: [
-          { action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: 30, withState: "ARCHIVED" } },
-        ],
-        forceDestroy: !args.deletionProtection,
-      },
-      parent,
-    );
-    // The bucket holds only collected static files, so public read is public read of those.
-    new gcp.storage.BucketIAMMember(
-      `${name}-public-read`,
-      { bucket: this.bucket.name, role: "roles/storage.objectViewer", member: "allUsers" },
-      parent,
-    );
-    const uploaderGrant = new gcp.storage.BucketIAMMember(
-      `${name}-uploader`,
-      { bucket: this.bucket.name, role: "roles/storage.objectAdmin", member: args.uploader },
-      parent,
-    );
-
-    const backend = new gcp.compute.BackendBucket(
-      `${name}-backend`,
-      {
-        project,
-        bucketName: this.bucket.name,
-        enableCdn: true,
-        compressionMode: "AUTOMATIC",
-        // Hashed file names carry Cache-Control: immutable; the CDN honours the origin's headers.
-        cdnPolicy: { cacheMode: "USE_ORIGIN_HEADERS", serveWhileStale: 86400, negativeCaching: true },
-      },
-      parent,
-    );
-    const urlMap = new gcp.compute.URLMap(
-      `${name}-urlmap`,
-      { project, defaultService: backend.selfLink },
-      parent,
-    );
-    this.address = new gcp.compute.GlobalAddress(`${name}-ip`, { project }, parent);
-
-    let target: pulumi.Input<string>;
-    let port: string;
-    if (args.domain) {
-      const certificate = new gcp.compute.ManagedSslCertificate(
-        `${name}-cert`,
-        { project, managed: { domains: [args.domain] } },
-        parent,
-      );
-      const policy = modernTlsPolicy(`${name}-tls`, project, parent);
-      target = new gcp.compute.TargetHttpsProxy(
-        `${name}-https`,
-        {
-          project,
-          urlMap: urlMap.selfLink,
-          sslCertificates: [certificate.selfLink],
-          sslPolicy: policy.selfLink,
-        },
-        parent,
-      ).selfLink;
-      port = "443";
-    } else {
-      target = new gcp.compute.TargetHttpProxy(`${name}-http`, { project, urlMap: urlMap.selfLink }, parent)
-        .selfLink;
-      port = "80";
-    }
+    const scope: Scope = { name, args, opts: { parent: this, dependsOn: args.dependsOn } };
+    this.bucket = createBucket(scope);
+    const uploaderGrant = grantBucketAccess(scope, this.bucket);
+    const urlMap = createCdnBackend(scope, this.bucket);
+    this.address = new gcp.compute.GlobalAddress(`${name}-ip`, { project: args.project }, scope.opts);
+    const frontend = createFrontend(scope, urlMap);
     new gcp.compute.GlobalForwardingRule(
       `${name}-rule`,
       {
-        project,
-        target,
+        project: args.project,
+        target: frontend.target,
         ipAddress: this.address.address,
-        portRange: port,
+        portRange: frontend.port,
         loadBalancingScheme: "EXTERNAL_MANAGED",
       },
-      parent,
+      scope.opts,
     );
     const url = args.domain
       ? pulumi.output(`https://${args.domain}/${STATIC_PREFIX}/`)
@@ -122,4 +54,85 @@ export class StaticSiteCdn extends pulumi.ComponentResource {
     this.publicUrl = pulumi.all([url, uploaderGrant.id]).apply(([value]) => value);
     this.registerOutputs({ bucket: this.bucket.name, publicUrl: this.publicUrl });
   }
+}
+
+interface Scope {
+  name: string;
+  args: StaticSiteCdnArgs;
+  opts: pulumi.CustomResourceOptions;
+}
+
+function createBucket({ name, args, opts }: Scope): gcp.storage.Bucket {
+  return new gcp.storage.Bucket(
+    `${name}-bucket`,
+    {
+      project: args.project,
+      location: args.location,
+      uniformBucketLevelAccess: true,
+      versioning: { enabled: true },
+      // Old versions of replaced files go after 30 days; the current ones stay.
+      lifecycleRules: [
+        { action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: 30, withState: "ARCHIVED" } },
+      ],
+      forceDestroy: !args.deletionProtection,
+    },
+    opts,
+  );
+}
+
+/** Public read of the objects, object admin for the uploader; returns the uploader's grant. */
+function grantBucketAccess({ name, args, opts }: Scope, bucket: gcp.storage.Bucket) {
+  // The bucket holds only collected static files, so public read is public read of those.
+  new gcp.storage.BucketIAMMember(
+    `${name}-public-read`,
+    { bucket: bucket.name, role: "roles/storage.objectViewer", member: "allUsers" },
+    opts,
+  );
+  return new gcp.storage.BucketIAMMember(
+    `${name}-uploader`,
+    { bucket: bucket.name, role: "roles/storage.objectAdmin", member: args.uploader },
+    opts,
+  );
+}
+
+/** The bucket as a CDN-enabled backend, and the URL map that sends every path to it. */
+function createCdnBackend({ name, args, opts }: Scope, bucket: gcp.storage.Bucket): gcp.compute.URLMap {
+  const backend = new gcp.compute.BackendBucket(
+    `${name}-backend`,
+    {
+      project: args.project,
+      bucketName: bucket.name,
+      enableCdn: true,
+      compressionMode: "AUTOMATIC",
+      // Hashed file names carry Cache-Control: immutable; the CDN honours the origin's headers.
+      cdnPolicy: { cacheMode: "USE_ORIGIN_HEADERS", serveWhileStale: 86400, negativeCaching: true },
+    },
+    opts,
+  );
+  return new gcp.compute.URLMap(
+    `${name}-urlmap`,
+    { project: args.project, defaultService: backend.selfLink },
+    opts,
+  );
+}
+
+/** HTTPS with a managed certificate and the MODERN TLS policy when a domain is set, else HTTP. */
+function createFrontend({ name, args, opts }: Scope, urlMap: gcp.compute.URLMap) {
+  const { project } = args;
+  if (!args.domain) {
+    const http = new gcp.compute.TargetHttpProxy(`${name}-http`, { project, urlMap: urlMap.selfLink }, opts);
+    return { target: http.selfLink, port: "80" };
+  }
+  const certificate = new gcp.compute.ManagedSslCertificate(
+    `${name}-cert`,
+    { project, managed: { domains: [args.domain] } },
+    opts,
+  );
+  const policy = modernTlsPolicy(`${name}-tls`, project, opts);
+  const https = new gcp.compute.TargetHttpsProxy(
+    `${name}-https`,
+    { project, urlMap: urlMap.selfLink, sslCertificates: [certificate.selfLink], sslPolicy: policy.selfLink },
+    opts,
+  );
+  return { target: https.selfLink, port: "443" };
 }

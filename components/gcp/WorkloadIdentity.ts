@@ -4,7 +4,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { grantProjectRoles } from "../../lib/gcpIam";
+import { grantProjectRoles, serviceAccountId } from "../../lib/gcpIam";
 
 export interface WorkloadIdentityArgs {
   project: string;
@@ -31,7 +31,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
     const parent = { parent: this, dependsOn: args.dependsOn };
     this.account = new gcp.serviceaccount.Account(
       `${name}-sa`,
-      { project: args.project, accountId: name.slice(0, 30), displayName: args.description },
+      { project: args.project, accountId: serviceAccountId(name), displayName: args.description },
       parent,
     );
     this.member = this.account.member;
