@@ -46,49 +46,8 @@ export class CloudSqlPostgres extends pulumi.ComponentResource {
 
   constructor(name: string, args: CloudSqlPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
     super("django-k8s:gcp:CloudSqlPostgres", name, {}, opts);
+    this.instance = createInstance(name, args, this);
     const parent = { parent: this };
-
-    this.instance = new gcp.sql.DatabaseInstance(
-      name,
-      {
-        project: args.project,
-        region: args.region,
-        databaseVersion: args.version,
-        deletionProtection: args.deletionProtection,
-        settings: {
-          tier: args.tier,
-          edition: "ENTERPRISE",
-          availabilityType: args.highAvailability ? "REGIONAL" : "ZONAL",
-          diskType: "PD_SSD",
-          diskSize: args.diskGb,
-          diskAutoresize: true,
-          deletionProtectionEnabled: args.deletionProtection,
-          ipConfiguration: {
-            ipv4Enabled: false,
-            privateNetwork: args.network,
-            sslMode: "ENCRYPTED_ONLY",
-            enablePrivatePathForGoogleCloudServices: false,
-          },
-          backupConfiguration: {
-            enabled: true,
-            pointInTimeRecoveryEnabled: true,
-            startTime: "01:00",
-            transactionLogRetentionDays: 7,
-            backupRetentionSettings: { retainedBackups: 14, retentionUnit: "COUNT" },
-          },
-          maintenanceWindow: { day: 7, hour: 3, updateTrack: "stable" },
-          insightsConfig: {
-            queryInsightsEnabled: true,
-            recordApplicationTags: true,
-            recordClientAddress: false,
-          },
-          databaseFlags: Object.entries(DATABASE_FLAGS).map(([flag, value]) => ({ name: flag, value })),
-          // A nested field the provider's defaultLabels do not reach.
-          userLabels: GCP_LABELS,
-        },
-      },
-      { parent: this, dependsOn: args.dependsOn },
-    );
     const database = new gcp.sql.Database(
       `${name}-db`,
       { project: args.project, instance: this.instance.name, name: args.database },
@@ -106,4 +65,52 @@ export class CloudSqlPostgres extends pulumi.ComponentResource {
     this.password = password.result;
     this.registerOutputs({ connectionName: this.connectionName });
   }
+}
+
+function createInstance(
+  name: string,
+  args: CloudSqlPostgresArgs,
+  parent: pulumi.Resource,
+): gcp.sql.DatabaseInstance {
+  return new gcp.sql.DatabaseInstance(
+    name,
+    {
+      project: args.project,
+      region: args.region,
+      databaseVersion: args.version,
+      deletionProtection: args.deletionProtection,
+      settings: {
+        tier: args.tier,
+        edition: "ENTERPRISE",
+        availabilityType: args.highAvailability ? "REGIONAL" : "ZONAL",
+        diskType: "PD_SSD",
+        diskSize: args.diskGb,
+        diskAutoresize: true,
+        deletionProtectionEnabled: args.deletionProtection,
+        ipConfiguration: {
+          ipv4Enabled: false,
+          privateNetwork: args.network,
+          sslMode: "ENCRYPTED_ONLY",
+          enablePrivatePathForGoogleCloudServices: false,
+        },
+        backupConfiguration: {
+          enabled: true,
+          pointInTimeRecoveryEnabled: true,
+          startTime: "01:00",
+          transactionLogRetentionDays: 7,
+          backupRetentionSettings: { retainedBackups: 14, retentionUnit: "COUNT" },
+        },
+        maintenanceWindow: { day: 7, hour: 3, updateTrack: "stable" },
+        insightsConfig: {
+          queryInsightsEnabled: true,
+          recordApplicationTags: true,
+          recordClientAddress: false,
+        },
+        databaseFlags: Object.entries(DATABASE_FLAGS).map(([flag, value]) => ({ name: flag, value })),
+        // A nested field the provider's defaultLabels do not reach.
+        userLabels: GCP_LABELS,
+      },
+    },
+    { parent, dependsOn: args.dependsOn },
+  );
 }
