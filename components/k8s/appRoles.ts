@@ -48,8 +48,8 @@ export interface RoleDeployment {
 }
 
 export const ROLE_DEPLOYMENTS = {
-  // New code meets the new schema and its own static files only. No surge capacity lost:
-  // a new pod is ready before an old one goes.
+  // New code meets the new schema and its own static files only. Never below the current
+  // capacity: a new pod is ready before an old one goes.
   web: {
     deploymentName: "web",
     replicas: "autoscaled",

@@ -37,7 +37,7 @@ export interface AppScope {
 export type SharedPod = Omit<AppPodInput, "command" | "sizes">;
 
 export const APP_SERVICE_ACCOUNT = APP_NAME;
-export const COLLECTSTATIC_SERVICE_ACCOUNT = "django-collectstatic";
+export const COLLECTSTATIC_SERVICE_ACCOUNT = `${APP_NAME}-collectstatic`;
 
 /**
  * Objects addressed by name (Deployments, Services, ServiceAccounts) get a fixed one; settings
