@@ -10,6 +10,9 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
+    // No test file runs the program or keeps state in a module, so files share a worker's
+    // module cache: @pulumi/pulumi and the components load once per worker, not once per file.
+    isolate: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [

@@ -1,5 +1,9 @@
-/** `npm run synth` as a user runs it: a child process, files on disk, exit codes. */
-import { spawnSync } from "node:child_process";
+/**
+ * `npm run synth` as a user runs it: a child process, files on disk, exit codes. Every
+ * invocation starts at once in beforeAll (each is its own process, writing its own directory),
+ * so the file takes as long as the slowest, not the sum.
+ */
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -7,20 +11,56 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { ROOT } from "../../synth/stackFiles";
 
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
-const synthCli = (...args: string[]) =>
-  spawnSync(TSX, ["scripts/synth.ts", ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
+interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `tsx scripts/synth.ts <args>`, with tsx as a loader in one node process (tsx's bin adds a second). */
+function synthCli(...args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/synth.ts", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+const BAD_ARGUMENTS = [
+  [
+    ["--stack", "nosuch"],
+    'synth: no stack "nosuch": there is no Pulumi.nosuch.yaml (stacks: dev, minikube, prod)',
+  ],
+  [["--stak", "dev"], "synth: Unknown option '--stak'"],
+  [[], "synth: --stack is required (stacks: dev, minikube, prod)"],
+  [["--stack", "dev", "--config", "webReplicas"], "synth: --config webReplicas: expected"],
+] as const;
 
 describe("npm run synth", () => {
-  let out: string;
-  let result: ReturnType<typeof synthCli>;
-  beforeAll(() => {
-    out = fs.mkdtempSync(path.join(os.tmpdir(), "synth-cli-"));
-    result = synthCli("--stack", "minikube", "--out", out, "--config", "django-k8s:webReplicas=3");
+  const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const out = tmp("synth-cli-");
+  const badOut = tmp("synth-bad-");
+  const bareOut = tmp("synth-bare-");
+  let result: CliResult;
+  let bad: CliResult;
+  let bare: CliResult;
+  let help: CliResult;
+  let badArguments: CliResult[];
+  beforeAll(async () => {
+    [result, bad, bare, help, ...badArguments] = await Promise.all([
+      synthCli("--stack", "minikube", "--out", out, "--config", "django-k8s:webReplicas=3"),
+      synthCli("--stack", "minikube", "--out", badOut, "--config", "django-k8s:workerReplicas=-1"),
+      synthCli("--stack", "minikube", "--out", bareOut, "--config", "webReplicas=4"),
+      synthCli("--help"),
+      ...BAD_ARGUMENTS.map(([args]) => synthCli(...args)),
+    ]);
   });
 
   it("writes resources.json, manifests and the graph, and prints a summary", () => {
@@ -76,16 +116,12 @@ describe("npm run synth", () => {
   });
 
   it("exits non-zero naming the key on bad config, writing nothing", () => {
-    const badOut = fs.mkdtempSync(path.join(os.tmpdir(), "synth-bad-"));
-    const bad = synthCli("--stack", "minikube", "--out", badOut, "--config", "django-k8s:workerReplicas=-1");
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('django-k8s:workerReplicas: got "-1"; expected a whole number from 1 to 50');
     expect(fs.readdirSync(badOut)).toEqual([]);
   });
 
   it("reads a key without a namespace as the project's own, as the CLI does", () => {
-    const bareOut = fs.mkdtempSync(path.join(os.tmpdir(), "synth-bare-"));
-    const bare = synthCli("--stack", "minikube", "--out", bareOut, "--config", "webReplicas=4");
     expect(bare.status, bare.stderr).toBe(0);
     const hpa = parseYaml(
       fs.readFileSync(path.join(bareOut, "manifests", "django.horizontalpodautoscaler.web.yaml"), "utf8"),
@@ -100,23 +136,14 @@ describe("npm run synth", () => {
   });
 
   it("answers --help with the usage, and bad arguments with one line and the usage", () => {
-    const help = synthCli("--help");
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^usage: npm run synth -- --stack <name>/);
-    for (const [args, message] of [
-      [
-        ["--stack", "nosuch"],
-        'synth: no stack "nosuch": there is no Pulumi.nosuch.yaml (stacks: dev, minikube, prod)',
-      ],
-      [["--stak", "dev"], "synth: Unknown option '--stak'"],
-      [[], "synth: --stack is required (stacks: dev, minikube, prod)"],
-      [["--stack", "dev", "--config", "webReplicas"], "synth: --config webReplicas: expected"],
-    ] as const) {
-      const bad = synthCli(...args);
+    BAD_ARGUMENTS.forEach(([args, message], i) => {
+      const bad = badArguments[i]!;
       expect(bad.status, args.join(" ")).toBe(2);
       expect(bad.stderr.split("\n")[0]).toContain(message);
       expect(bad.stderr, "no stack trace").not.toMatch(/^\s+at /m);
-    }
+    });
   });
 
   it("says what it is doing before the first resource", () => {
