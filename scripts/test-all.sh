@@ -36,8 +36,9 @@ npx --no-install tsc --noEmit
 step "scanners: checkov and kubernetes-validate over every stack's rendered objects"
 bash scripts/scan.sh
 
-step "Pulumi program under mocks (vitest)"
-npx --no-install vitest run
+step "Pulumi program under mocks (vitest): unit first, then the repository's files and the whole program"
+npx --no-install vitest run --project unit
+npx --no-install vitest run --project repo --project stack
 
 step "Django app against PostgreSQL and Redis (pytest)"
 (cd app && ../.venv/bin/python -m pytest)
