@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { PROJECT } from "../stacks/config/keys";
 
 export const ROOT = path.join(__dirname, "..");
 
@@ -18,14 +19,17 @@ export function availableStacks(root = ROOT): string[] {
     .sort();
 }
 
-/** Pulumi.<stack>.yaml's values, as the strings the CLI would hand the program. */
+/**
+ * Pulumi.<stack>.yaml's values, as the strings the CLI would hand the program: a key without a
+ * namespace is the project's own (`workerReplicas: 3` means `django-k8s:workerReplicas`).
+ */
 export function stackConfig(stack: string, root = ROOT): Record<string, string> {
   const file = path.join(root, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) throw new Error(`no stack file ${file}`);
   const parsed = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   return Object.fromEntries(
     Object.entries(parsed.config ?? {}).map(([key, value]) => [
-      key,
+      key.includes(":") ? key : `${PROJECT}:${key}`,
       typeof value === "string" ? value : JSON.stringify(value),
     ]),
   );

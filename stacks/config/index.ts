@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   CONFIG_KEYS,
   CONFIG_SCHEMA,
+  type ConfigKey,
   type ConfigValues,
   type KeySchema,
   PROJECT,
@@ -38,20 +39,23 @@ export class ConfigError extends Error {
   }
 }
 
-/** Raw values by key, as strings the way the CLI hands them over. */
-export type RawConfig = (key: string) => string | undefined;
-
-const fromPulumi: RawConfig = (key) => new pulumi.Config(PROJECT).get(key);
+/**
+ * The stack's whole config as the CLI hands it to the program: `<namespace>:<key>` to string
+ * (Pulumi.<stack>.yaml, `--config`, `pulumi config set`; bare keys already in the project's
+ * namespace). Other namespaces (providers' settings) are not this module's.
+ */
+export type RawConfig = Record<string, string>;
 
 export function loadConfig(
-  raw: RawConfig = fromPulumi,
+  raw: RawConfig = pulumi.runtime.allConfig(),
   stack = pulumi.getStack(),
   schema: Record<string, KeySchema> = projectConfigSchema(),
 ): StackConfig {
+  const unknown = unknownKeys(raw);
   const given = givenValues(raw, schema);
   const checked = CONFIG_SCHEMA.safeParse(given);
   if (checked.success) {
-    const problems = ruleProblems(checked.data, stack);
+    const problems = [...unknown, ...ruleProblems(checked.data)];
     if (problems.length > 0) throw new ConfigError(problems);
     return stackConfig(checked.data, stack);
   }
@@ -67,7 +71,7 @@ export function loadConfig(
       ? []
       : [`${qualified(name)}: got ${JSON.stringify(given[name])}; ${message}`];
   });
-  throw new ConfigError([...problems, ...ruleProblems(validOnly(given, messages), stack)]);
+  throw new ConfigError([...unknown, ...problems, ...ruleProblems(validOnly(given, messages))]);
 }
 
 /** Each key's value as set, or Pulumi.yaml's default; every key read must be declared there. */
@@ -76,9 +80,50 @@ function givenValues(raw: RawConfig, schema: Record<string, KeySchema>): Record<
     CONFIG_KEYS.map((name) => {
       const declared = schema[name];
       if (!declared) throw new Error(`config key ${name} is read but not declared in Pulumi.yaml`);
-      return [name, raw(name) ?? String(declared.default)];
+      return [name, raw[qualified(name)] ?? String(declared.default)];
     }),
   );
+}
+
+/**
+ * A key of this project that the program does not read is a typo or a leftover: the CLI
+ * would store it and the program ignore it, so the value the user meant never applies.
+ */
+function unknownKeys(raw: RawConfig): string[] {
+  const known = new Set<string>(CONFIG_KEYS);
+  return Object.keys(raw)
+    .filter((full) => full.startsWith(`${PROJECT}:`) && !known.has(full.slice(PROJECT.length + 1)))
+    .sort()
+    .map((full) => {
+      const suggestion = nearestKey(full.slice(PROJECT.length + 1));
+      return `${full}: unknown key${suggestion ? `; did you mean ${qualified(suggestion)}?` : "; see docs/configuration.md for the keys"}`;
+    });
+}
+
+/** The known key closest to a misspelt one, when it is close enough to be the one meant. */
+function nearestKey(typed: string): ConfigKey | undefined {
+  let best: { key: ConfigKey; distance: number } | undefined;
+  for (const key of CONFIG_KEYS) {
+    const distance = editDistance(typed.toLowerCase(), key.toLowerCase());
+    if (!best || distance < best.distance) best = { key, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(typed.length / 4)) ? best.key : undefined;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /** The keys that passed their own check, parsed; the rest left out. */

@@ -9,11 +9,15 @@ import * as path from "node:path";
 import * as ipaddr from "ipaddr.js";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { cloudSqlTierProblem, machineTypeProblem } from "../../lib/gcpMachines";
 import { GCP_REGIONS } from "../../lib/gcpRegions";
 import { cpuMillicores, memoryBytes } from "../../lib/quantity";
 
-export const PROJECT = "django-k8s";
 export const PROJECT_FILE = path.join(__dirname, "..", "..", "Pulumi.yaml");
+/** The project's name in Pulumi.yaml: the namespace of its config keys (django-k8s:<key>). */
+export const PROJECT = z
+  .object({ name: z.string() })
+  .parse(parseYaml(fs.readFileSync(PROJECT_FILE, "utf8"))).name;
 
 /** One `config:` entry of Pulumi.yaml. */
 const keyDeclaration = z.object({
@@ -79,8 +83,15 @@ const size = (min: string, max: string) => {
     expected(`a size from ${min} to ${max} (e.g. 512Mi)`),
   );
 };
-/** A comma-separated list whose every entry passes `valid`; empty is allowed (rules decide). */
-const list = (valid: (item: string) => boolean, allowed: string) =>
+/**
+ * A comma-separated list whose every entry passes `valid`; empty is allowed (rules decide).
+ * `reason` says what is wrong with a bad entry, when more can be said than "is not one".
+ */
+const list = (
+  valid: (item: string) => boolean,
+  allowed: string,
+  reason?: (item: string) => string | undefined,
+) =>
   text()
     .transform((v) =>
       v
@@ -91,10 +102,42 @@ const list = (valid: (item: string) => boolean, allowed: string) =>
     .superRefine((items, ctx) => {
       const bad = items.find((item) => !valid(item));
       if (bad !== undefined)
-        ctx.addIssue({ code: "custom", message: `expected ${allowed}; ${JSON.stringify(bad)} is not one` });
+        ctx.addIssue({
+          code: "custom",
+          message: `expected ${allowed}; ${JSON.stringify(bad)} ${reason?.(bad) ?? "is not one"}`,
+        });
     });
-const isCidr = (value: string) => ipaddr.isValidCIDR(value) && value.includes(".");
-const cidr = () => text().refine(isCidr, expected("an IPv4 CIDR such as 10.10.0.0/20"));
+/** Why `value` is not an IPv4 network in CIDR form, or undefined when it is one. */
+function cidrProblem(value: string): string | undefined {
+  if (!ipaddr.isValidCIDR(value) || !value.includes(".")) return "not an IPv4 CIDR";
+  const network = ipaddr.IPv4.networkAddressFromCIDR(value).toString();
+  const bits = value.split("/")[1];
+  // Google's APIs refuse a range with host bits set; say which network was probably meant.
+  return network === value.split("/")[0] ? undefined : `host bits set (the network is ${network}/${bits})`;
+}
+const cidr = () =>
+  text().superRefine((value, ctx) => {
+    const problem = cidrProblem(value);
+    if (problem)
+      ctx.addIssue({ code: "custom", message: `expected an IPv4 CIDR such as 10.10.0.0/20; ${problem}` });
+  });
+const cidrList = () =>
+  list(
+    (item) => cidrProblem(item) === undefined,
+    "IPv4 CIDRs such as 203.0.113.0/24",
+    (item) => cidrProblem(item),
+  );
+/** A value checked against a data table; the table's function says what is wrong. */
+const checkedBy = (problemOf: (value: string) => string | undefined, allowed: string) =>
+  text().superRefine((value, ctx) => {
+    const problem = problemOf(value);
+    if (problem) ctx.addIssue({ code: "custom", message: `expected ${allowed}; ${problem}` });
+  });
+/** DNS names are case-insensitive: App.Example.COM is accepted and used as app.example.com. */
+const hostName = (allowed: string) =>
+  text()
+    .toLowerCase()
+    .refine((v) => v === "" || HOST_NAME.test(v), expected(`${allowed}, or empty`));
 const matches = (pattern: RegExp) => (item: string) => pattern.test(item);
 const optional = (pattern: RegExp, allowed: string) =>
   text().refine((v) => v === "" || pattern.test(v), expected(`${allowed}, or empty`));
@@ -102,10 +145,13 @@ const optional = (pattern: RegExp, allowed: string) =>
 /** Every key the program reads, with its validator; each must be declared in Pulumi.yaml. */
 export const KEYS = {
   platform: oneOf(["minikube", "gcp"]),
+  environment: oneOf(["development", "production"]),
   kubeContext: matching(/^\S+$/, "a kubeconfig context name"),
   namespace: matching(DNS_LABEL, "a DNS label: lower-case letters, digits and '-', at most 63 characters"),
   image: optional(IMAGE_REF, "an image reference such as repo/name:tag or name@sha256:<digest>"),
-  allowedHosts: list(matches(HOST_ENTRY), "host names, .domain suffixes, IP addresses or *"),
+  allowedHosts: list(matches(HOST_ENTRY), "host names, .domain suffixes, IP addresses or *").transform(
+    (hosts) => hosts.map((host) => host.toLowerCase()),
+  ),
   csrfTrustedOrigins: list(matches(ORIGIN), "origins such as https://app.example.com"),
   https: boolean(),
   webReplicas: wholeNumber(1, 50),
@@ -145,29 +191,25 @@ export const KEYS = {
   gcpZone: optional(/^[a-z]+-[a-z]+\d+-[a-z]$/, "a zone such as europe-west1-b"),
   clusterLocation: oneOf(["regional", "zonal"]),
   gkeReleaseChannel: oneOf(["RAPID", "REGULAR", "STABLE"]),
-  nodeMachineType: matching(
-    /^[a-z][a-z0-9]*-[a-z0-9-]+$/,
-    "a Compute Engine machine type such as e2-standard-2",
-  ),
+  nodeMachineType: checkedBy(machineTypeProblem, "a Compute Engine machine type such as e2-standard-2"),
   nodeMinCount: wholeNumber(0, 100),
   nodeMaxCount: wholeNumber(1, 100),
   spotNodes: boolean(),
-  masterAuthorizedNetworks: list(isCidr, "IPv4 CIDRs"),
+  masterAuthorizedNetworks: cidrList(),
   deletionProtection: boolean(),
   cloudSqlVersion: oneOf(["POSTGRES_15", "POSTGRES_16", "POSTGRES_17"]),
-  cloudSqlTier: matching(
-    /^db-(custom-\d+-\d+|g1-small|f1-micro|perf-optimized-N-\d+)$/,
-    "a Cloud SQL tier such as db-custom-1-3840",
-  ),
+  cloudSqlTier: checkedBy(cloudSqlTierProblem, "a Cloud SQL tier such as db-custom-1-3840"),
   cloudSqlDiskGb: wholeNumber(10, 65536),
   cloudSqlHighAvailability: boolean(),
   redisTier: oneOf(["BASIC", "STANDARD_HA"]),
   redisMemoryGb: wholeNumber(1, 300),
   redisVersion: oneOf(["REDIS_7_0", "REDIS_7_2"]),
-  domain: optional(HOST_NAME, "a fully qualified host name such as app.example.com"),
-  staticDomain: optional(HOST_NAME, "a fully qualified host name such as static.example.com"),
+  domain: hostName("a fully qualified host name such as app.example.com"),
+  staticDomain: hostName("a fully qualified host name such as static.example.com"),
+  // loadBalancer served Flower's basic auth over plain HTTP on an L4 load balancer: removed, and
+  // named in the error so a stack file that still sets it learns why.
   flowerExposure: oneOf(["portForward", "loadBalancer"]),
-  flowerSourceRanges: list(isCidr, "IPv4 CIDRs"),
+  flowerSourceRanges: cidrList(),
   subnetCidr: cidr(),
   podsCidr: cidr(),
   servicesCidr: cidr(),

@@ -1,22 +1,24 @@
 /**
- * Rules between keys, and rules of a platform or a stack (prod). Each sees the values that
+ * Rules between keys, and rules of a platform or an environment (production). Each sees the values that
  * are themselves valid (a key that failed its own check is absent), so one bad value is
  * reported once, by its own validator, and the rest are still checked.
  */
 import * as ipaddr from "ipaddr.js";
+import { zonesOf } from "../../lib/gcpRegions";
 import { cpuMillicores } from "../../lib/quantity";
 import { type ConfigValues, qualified as key } from "./keys";
 
 type Valid = Partial<ConfigValues>;
 
 /** Every problem the rules find, in a stable order. */
-export function ruleProblems(v: Valid, stack: string): string[] {
+export function ruleProblems(v: Valid): string[] {
   return [
     ...requestsWithinLimits(v),
     ...autoscalingRanges(v),
     ...postgresStorageRules(v),
-    ...(v.platform === "gcp" ? gcpRules(v, stack) : []),
+    ...(v.platform === "gcp" ? gcpRules(v) : []),
     ...(v.platform === "minikube" ? minikubeRules(v) : []),
+    ...(v.environment === "production" ? productionRules(v) : []),
   ];
 }
 
@@ -75,14 +77,15 @@ function minikubeRules(v: Valid): string[] {
 }
 
 /** Rules that only hold on the gcp platform. */
-function gcpRules(v: Valid, stack: string): string[] {
+function gcpRules(v: Valid): string[] {
   const problems: string[] = [];
   if (v.devMode) {
     problems.push(
       `${key("devMode")}: got true on the gcp platform; devMode (hot reload from a host mount) is for minikube only`,
     );
   }
-  if (!v.gcpProject)
+  // Only when set to empty: an invalid ID was already reported by its own check.
+  if (v.gcpProject === "")
     problems.push(`${key("gcpProject")}: is empty; the gcp platform needs the Google Cloud project ID`);
   if (v.masterAuthorizedNetworks?.length === 0) {
     problems.push(
@@ -96,9 +99,10 @@ function gcpRules(v: Valid, stack: string): string[] {
         "the autoscaler's minimum must not exceed its maximum",
     );
   }
-  if (v.gcpZone && v.gcpRegion && !v.gcpZone.startsWith(`${v.gcpRegion}-`)) {
+  if (v.gcpZone && v.gcpRegion && !zonesOf(v.gcpRegion).includes(v.gcpZone)) {
     problems.push(
-      `${key("gcpZone")}: got ${JSON.stringify(v.gcpZone)}; expected a zone of ${key("gcpRegion")} (${v.gcpRegion})`,
+      `${key("gcpZone")}: got ${JSON.stringify(v.gcpZone)}; expected a zone of ${key("gcpRegion")} (${v.gcpRegion}): ` +
+        zonesOf(v.gcpRegion).join(", "),
     );
   }
   if (v.flowerExposure === "loadBalancer" && v.flowerSourceRanges?.length === 0) {
@@ -107,7 +111,7 @@ function gcpRules(v: Valid, stack: string): string[] {
         "expected the CIDRs allowed to reach Flower (it is never open to the world)",
     );
   }
-  return [...problems, ...networkRanges(v), ...(stack === "prod" ? prodRequirements(v) : [])];
+  return [...problems, ...networkRanges(v)];
 }
 
 /** The VPC's ranges must not overlap, and the control plane's must be what GKE accepts. */
@@ -134,8 +138,11 @@ function networkRanges(v: Valid): string[] {
   return problems;
 }
 
-/** Production runs highly available and protected; a prod stack that is not is refused. */
-const PROD_REQUIRES = [
+/**
+ * Production runs highly available and protected, wherever and whatever the stack is called:
+ * the rules follow django-k8s:environment, not the stack's name.
+ */
+const PRODUCTION_REQUIRES = [
   ["clusterLocation", "regional", "a regional cluster"],
   ["cloudSqlHighAvailability", true, "REGIONAL Cloud SQL"],
   ["redisTier", "STANDARD_HA", "Memorystore STANDARD_HA"],
@@ -143,14 +150,23 @@ const PROD_REQUIRES = [
   ["spotNodes", false, "on-demand nodes"],
 ] as const satisfies readonly (readonly [keyof ConfigValues, unknown, string])[];
 
-function prodRequirements(v: Valid): string[] {
-  return PROD_REQUIRES.flatMap(([name, value, what]) =>
+function productionRules(v: Valid): string[] {
+  const where = `in the production ${key("environment")}`;
+  if (v.platform === "minikube")
+    return [`${key("platform")}: got "minikube" ${where}; production runs on the gcp platform`];
+  const problems = PRODUCTION_REQUIRES.flatMap(([name, value, what]) =>
     v[name] !== undefined && v[name] !== value
       ? [
-          `${key(name)}: got ${JSON.stringify(v[name])} on the prod stack; prod requires ${what} (${name}=${value})`,
+          `${key(name)}: got ${JSON.stringify(v[name])} ${where}; production requires ${what} (${name}=${value})`,
         ]
       : [],
   );
+  if (v.masterAuthorizedNetworks?.some((cidr) => cidr.endsWith("/0")))
+    problems.push(
+      `${key("masterAuthorizedNetworks")}: got ${JSON.stringify(v.masterAuthorizedNetworks.join(","))} ${where}; ` +
+        "production does not open the control plane to every address (list your office, VPN or CI ranges)",
+    );
+  return problems;
 }
 
 export function cidrsOverlap(a: string, b: string): boolean {

@@ -9,6 +9,8 @@ import type { ConfigValues } from "./keys";
 
 interface CommonConfig {
   stack: string;
+  /** production: the stack must be highly available and protected (rules.ts), whatever its name. */
+  environment: ConfigValues["environment"];
   namespace: string;
   /** An existing image; undefined means build app/. */
   image?: string;
@@ -78,6 +80,7 @@ export function stackConfig(v: ConfigValues, stack: string): StackConfig {
 function commonConfig(v: ConfigValues, stack: string): CommonConfig {
   return {
     stack,
+    environment: v.environment,
     namespace: v.namespace,
     image: v.image || undefined,
     django: { allowedHosts: v.allowedHosts, csrfTrustedOrigins: v.csrfTrustedOrigins, https: v.https },

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, projectConfigSchema } from "../../stacks/config";
+import { ConfigError, loadConfig, PROJECT, projectConfigSchema } from "../../stacks/config";
 
-const load = (values: Record<string, string>) => loadConfig((key) => values[key], "test");
+/** Values by bare key, handed over the way the CLI does: in the project's namespace. */
+const qualify = (values: Record<string, string>) =>
+  Object.fromEntries(Object.entries(values).map(([key, value]) => [`${PROJECT}:${key}`, value]));
+const load = (values: Record<string, string>) => loadConfig(qualify(values), "test");
 
 function problemsOf(values: Record<string, string>): string[] {
   try {
@@ -138,7 +141,7 @@ describe("config", () => {
   it("refuses to read a key that Pulumi.yaml does not declare", () => {
     // Pulumi.yaml is the one source of defaults: reading an undeclared key is a program bug.
     const { webReplicas: _, ...withoutOne } = projectConfigSchema();
-    expect(() => loadConfig((key) => valid[key as keyof typeof valid], "test", withoutOne)).toThrow(
+    expect(() => loadConfig(qualify(valid), "test", withoutOne)).toThrow(
       "config key webReplicas is read but not declared in Pulumi.yaml",
     );
   });

@@ -68,13 +68,13 @@ describe("gcp config", () => {
       "prod without HA",
       { "django-k8s:cloudSqlHighAvailability": "false" },
       "cloudSqlHighAvailability",
-      /prod requires REGIONAL Cloud SQL/,
+      /production requires REGIONAL Cloud SQL/,
     ],
     [
       "prod on a zonal cluster",
       { "django-k8s:clusterLocation": "zonal" },
       "clusterLocation",
-      /prod requires a regional cluster/,
+      /production requires a regional cluster/,
     ],
     [
       "node pool min > max",
