@@ -22,6 +22,10 @@ packages=python3,python3-venv,python3-pip,ca-certificates
 # Bump when the layout below changes, so a stale cached root filesystem is not reused.
 layout_version=1
 
+# The debootstrap tree being built, removed on any exit (also a failed or interrupted build).
+rootfs=""
+trap 'if [ -n "$rootfs" ]; then rm -rf "$rootfs" "$rootfs.log" "${tarball:-}.partial"; fi' EXIT
+
 log() { printf 'base-image: %s\n' "$*" >&2; }
 fail() { printf 'base-image: ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -58,13 +62,11 @@ debian_mirror() {
 }
 
 build_rootfs_tarball() { # tarball
-  local tarball=$1 mirror rootfs
+  local tarball=$1 mirror
   command -v debootstrap >/dev/null || fail "debootstrap is missing: apt-get install debootstrap (as root)"
   [ "$(id -u)" = 0 ] || fail "building the stand-in base needs root (debootstrap chroots); run as root or make $ref pullable"
   mirror=$(debian_mirror) || fail "no 'deb' source for Debian $suite in /etc/apt/sources.list{,.d}; cannot pick a mirror for debootstrap"
   rootfs=$(mktemp -d /var/tmp/django-k8s-standin.XXXXXX)
-  # shellcheck disable=SC2064 # expand now: the path is fixed
-  trap "rm -rf '$rootfs'" RETURN
   log "debootstrap $suite from $mirror (the mirror in this machine's apt sources) into $rootfs"
   debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >"$rootfs.log" 2>&1 \
     || { tail -n 30 "$rootfs.log" >&2; fail "debootstrap of $suite from $mirror failed (log above)"; }
@@ -74,8 +76,9 @@ build_rootfs_tarball() { # tarball
   cp /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list "$rootfs/etc/apt/sources.list.d/" 2>/dev/null || true
   [ ! -f /etc/apt/sources.list ] || cp /etc/apt/sources.list "$rootfs/etc/apt/sources.list"
   chroot "$rootfs" /bin/sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-      apt-get upgrade -y -qq -o Dpkg::Use-Pty=0 >/dev/null' \
-    || log "could not apply $suite updates in the stand-in (continuing with the $suite release packages)"
+      apt-get upgrade -y -qq -o Dpkg::Use-Pty=0' >"$rootfs.log" 2>&1 \
+    || { tail -n 10 "$rootfs.log" >&2; log "could not apply $suite updates in the stand-in (continuing with the release)"; }
+  rm -f "$rootfs.log"
   # The official image's layout: python, python3 and pip in /usr/local/bin.
   ln -sf /usr/bin/python3.11 "$rootfs/usr/local/bin/python"
   ln -sf /usr/bin/python3.11 "$rootfs/usr/local/bin/python3"

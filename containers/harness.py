@@ -219,7 +219,8 @@ class Harness:
     def check_startup_log(self, run: Running) -> None:
         errors = [line for line in run.logs().splitlines() if ERROR_LINE.search(line)]
         if errors:
-            self.fail(run.label, "ERROR in the startup log:\n" + "\n".join("    | " + e for e in errors[:10]))
+            more = "".join("\n    | " + e for e in errors[1:10])
+            self.fail(run.label, f"ERROR in the startup log: {errors[0].strip()[:300]}{more}")
 
     def check_all_probes(self, run: Running) -> None:
         for kind in ("startupProbe", "readinessProbe", "livenessProbe"):

@@ -94,7 +94,9 @@ if [ "$mode" != self-test ] || ! podman image exists "$image"; then
   base_tag=$(sed -n 's/^ARG PYTHON_TAG=//p' app/Dockerfile)
   if [ -z "$base_repo" ] || [ -z "$base_tag" ]; then die "app/Dockerfile has no ARG PYTHON_IMAGE= and PYTHON_TAG= defaults"; fi
   say "base image $base_repo:$base_tag"
+  started=$(now)
   base_kind=$(bash containers/base-image.sh "docker.io/library/$base_repo:$base_tag" | tail -n 1)
+  base_kind="$base_kind, ready in $(since "$started") s"
   dangling_before=$(podman images -q --filter dangling=true | sort)
   say "building $image from app/ without the layer cache (cold)"
   started=$(now); build_image --no-cache; cold=$(since "$started")
@@ -104,7 +106,7 @@ if [ "$mode" != self-test ] || ! podman image exists "$image"; then
   comm -13 <(echo "$dangling_before") <(podman images -q --filter dangling=true | sort) | xargs -r podman rmi --force >/dev/null 2>&1 || true
   size_mb=$(podman image inspect --format '{{.Size}}' "$image" | awk '{ printf "%.0f", $1 / 1000000 }')
   echo "image $image: $size_mb MB, built in $cold s cold, $cached s cached (base: $base_kind)"
-  if [ "$base_kind" = stand-in ]; then
+  if [ "${base_kind%%,*}" = stand-in ]; then
     echo "!!! built on the STAND-IN base (Debian's python3.11), not the official $base_repo:$base_tag !!!"
   fi
 fi
