@@ -25,12 +25,13 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # --- what it needs, from Debian's packages ------------------------------------------------
+# Root: rootful podman (cgroup limits, secret files owned by the pod's fsGroup) and debootstrap.
+[ "$(id -u)" = 0 ] || die "the container test needs root (rootful podman, files owned by the pods' fsGroup, debootstrap); run it with sudo"
 missing=()
 for pair in podman:podman runc:runc slirp4netns:slirp4netns debootstrap:debootstrap redis-server:redis-server; do
   command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-  [ "$(id -u)" = 0 ] || die "missing Debian packages: ${missing[*]}. Install them as root: apt-get install ${missing[*]}"
   say "installing ${missing[*]} (apt)"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
