@@ -25,17 +25,28 @@ export function workloadArgs(config: StackConfig): Pick<DjangoAppArgs, "django" 
   };
 }
 
+/**
+ * The Pulumi command a user types for this stack: on minikube the wrapper that carries the
+ * checkout's local state and passphrase (scripts/pulumi.sh); on GCP the CLI logged in to the
+ * stack's bucket, with the stack named.
+ */
+export function pulumiCommand(config: StackConfig, args: string): string {
+  return config.platform === "minikube"
+    ? `npm run pulumi -- ${args}`
+    : `pulumi ${args} --stack ${config.stack}`;
+}
+
 /** How to watch autoscaling happen (a stack output). */
-export function watchCommands(
-  namespace: pulumi.Input<string>,
-  loadGeneratorOn: boolean,
-): pulumi.Output<string[]> {
+export function watchCommands(namespace: pulumi.Input<string>, config: StackConfig): pulumi.Output<string[]> {
+  const loadGeneratorOn = config.loadGenerator !== undefined;
   return pulumi
     .output(namespace)
     .apply((ns) => [
       ...(loadGeneratorOn
         ? []
-        : [`pulumi config set ${qualified("loadGenerator")} true && pulumi up   # start the load`]),
+        : [
+            `${pulumiCommand(config, `config set ${qualified("loadGenerator")} true`)} && ${pulumiCommand(config, "up")}   # start the load`,
+          ]),
       `kubectl -n ${ns} get hpa -w`,
       `kubectl -n ${ns} top pods`,
       `kubectl -n ${ns} get pods -l app.kubernetes.io/name=${APP_NAME} -w`,

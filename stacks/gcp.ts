@@ -287,6 +287,6 @@ function gcpOutputs(
     bucketName: data.cdn.bucket.name,
     image: pulumi.output(data.image),
     migrationJob: app.migrationJob.metadata.name,
-    watchAutoscaling: watchCommands(namespace, config.loadGenerator !== undefined),
+    watchAutoscaling: watchCommands(namespace, config),
   };
 }

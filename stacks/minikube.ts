@@ -163,6 +163,6 @@ function minikubeOutputs(
     migrationJob: app.migrationJob.metadata.name,
     postgresClaim: data.postgres.claim.metadata.name,
     devMode: Boolean(code.devSource),
-    watchAutoscaling: watchCommands(ns, config.loadGenerator !== undefined),
+    watchAutoscaling: watchCommands(ns, config),
   };
 }

@@ -76,6 +76,12 @@ describe.each(availableStacks())("%s stack", (stack) => {
     const off = programRun(stack);
     expect(off.resources.some((r) => /LoadGenerator/.test(r.type))).toBe(false);
     expect(off.outputs.watchAutoscaling?.value).toContain(`kubectl -n django get hpa -w`);
+    // The hint is typed into the user's own shell: on minikube only the wrapper reaches the stack.
+    const pulumi = (args: string) =>
+      stack === "minikube" ? `npm run pulumi -- ${args}` : `pulumi ${args} --stack ${stack}`;
+    expect((off.outputs.watchAutoscaling!.value as string[])[0]).toBe(
+      `${pulumi("config set django-k8s:loadGenerator true")} && ${pulumi("up")}   # start the load`,
+    );
     const on = programRun(stack, {
       "django-k8s:loadGenerator": "true",
       "django-k8s:loadGeneratorRate": "50",
