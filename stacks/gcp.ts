@@ -5,9 +5,11 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { CloudArmor } from "../components/gcp/CloudArmor";
 import { CloudSqlPostgres } from "../components/gcp/CloudSqlPostgres";
+import { CLOUD_SQL_PROXY_IMAGE } from "../components/gcp/cloudSqlProxy";
 import { GkeCluster } from "../components/gcp/GkeCluster";
-import { ImageRegistry } from "../components/gcp/ImageRegistry";
+import { APP_IMAGE_NAME, ImageRegistry, repositoryPath } from "../components/gcp/ImageRegistry";
 import { LoadGeneratorVm } from "../components/gcp/LoadGeneratorVm";
 import { GCP_LABELS } from "../components/gcp/labels";
 import { MemorystoreRedis } from "../components/gcp/MemorystoreRedis";
@@ -33,6 +35,7 @@ export function gcpStack(config: GcpStackConfig) {
   const platform = gcpPlatform(config);
   const data = gcpDataServices(config, platform);
   const namespace = new AppNamespace("namespace", { name: config.namespace }, platform.inCluster).name;
+  const armor = platform.armor;
   // Same keys as on minikube, so DjangoApp reads the credentials the same way.
   const credentials = new PostgresCredentials(
     "postgres-credentials",
@@ -45,6 +48,7 @@ export function gcpStack(config: GcpStackConfig) {
       project: config.gcp.project,
       namespace,
       domain: config.gcp.domain,
+      securityPolicy: armor.backendPolicy.name,
       dependsOn: platform.apis.need("compute"),
     },
     platform.inCluster,
@@ -74,7 +78,7 @@ function gcpPlatform(config: GcpStackConfig) {
   const apis = new ProjectApis("apis", { project }, onGcp);
   const network = new Network(
     "network",
-    { project, region, ...g.network, dependsOn: apis.need("compute", "servicenetworking") },
+    { project, region, ...g.network, dependsOn: apis.need("compute", "servicenetworking", "dns") },
     onGcp,
   );
   const cluster = new GkeCluster(
@@ -89,12 +93,45 @@ function gcpPlatform(config: GcpStackConfig) {
       releaseChannel: g.releaseChannel,
       deletionProtection: g.deletionProtection,
       nodes: g.nodes,
+      admittedImages: admittedImages(config),
+      securityApis: apis.need("cloudkms", "binaryauthorization"),
       dependsOn: apis.need("container", "iam", "logging", "monitoring"),
     },
     onGcp,
   );
   const inCluster = { providers: [gcpProvider, cluster.provider] };
-  return { onGcp, inCluster, apis, network, cluster };
+  const armor = new CloudArmor(
+    "armor",
+    {
+      project,
+      ...g.armor,
+      // The load generator leaves through Cloud NAT: its address is the NAT's.
+      trustedClients: config.loadGenerator ? [pulumi.interpolate`${network.natAddress.address}/32`] : [],
+      dependsOn: apis.need("compute"),
+    },
+    onGcp,
+  );
+  return { onGcp, inCluster, apis, network, cluster, armor };
+}
+
+/** KEDA's chart pulls its operator, metrics server and webhooks from here, by tag. */
+const KEDA_IMAGES = "ghcr.io/kedacore/*";
+
+/** The registry's name, which Binary Authorization's allowlist needs before the registry exists. */
+const REGISTRY = "django-k8s";
+
+/**
+ * What Binary Authorization admits besides Google's system images: the app from the project's
+ * registry by digest only (or the configured image exactly), the Cloud SQL proxy at its pinned
+ * digest, and KEDA's images when the worker scales on the queue (its chart names them by tag).
+ */
+export function admittedImages(config: GcpStackConfig): string[] {
+  const { project, region } = config.gcp;
+  return [
+    config.image ?? `${repositoryPath(region, project, REGISTRY)}/${APP_IMAGE_NAME}@sha256:*`,
+    CLOUD_SQL_PROXY_IMAGE,
+    ...(config.worker.scaling.mode === "queue" ? [KEDA_IMAGES] : []),
+  ];
 }
 
 /** Cloud SQL, Memorystore, the pods' Google identities, the static CDN and the image registry. */
@@ -121,6 +158,7 @@ function gcpDataServices(config: GcpStackConfig, platform: Platform) {
       ...privateNetwork,
       reservedRange: network.privateServiceRange.name,
       ...g.redis,
+      deletionProtection: g.deletionProtection,
       dependsOn: [network.serviceNetworking, ...apis.need("redis")],
     },
     onGcp,
@@ -134,17 +172,18 @@ function gcpDataServices(config: GcpStackConfig, platform: Platform) {
       domain: g.staticDomain,
       deletionProtection: g.deletionProtection,
       uploader: identities.uploader.member,
+      edgeSecurityPolicy: platform.armor.edgePolicy.selfLink,
       dependsOn: apis.need("compute", "storage"),
     },
     onGcp,
   );
   const registry = new ImageRegistry(
-    "django-k8s",
+    REGISTRY,
     {
       project,
       region,
       contextDir: config.image ? undefined : APP_CONTEXT_DIR,
-      dependsOn: apis.need("artifactregistry"),
+      dependsOn: apis.need("artifactregistry", "containerscanning"),
     },
     onGcp,
   );
@@ -197,7 +236,6 @@ function gcpApp(
   const g = config.gcp;
   const shared = workloadArgs(config);
   const keda = config.worker.scaling.mode === "queue" ? new Keda("keda", inCluster) : undefined;
-  const flowerBehindLoadBalancer = g.flower.exposure === "loadBalancer";
   return new DjangoApp(
     APP_NAME,
     {
@@ -224,11 +262,10 @@ function gcpApp(
       keda: keda?.release,
       flower: {
         user: config.flower.user,
-        service: flowerBehindLoadBalancer
-          ? { type: "LoadBalancer", sourceRanges: g.flower.sourceRanges }
-          : { type: "ClusterIP" },
-        // Only the load balancer's allowed ranges; port-forwarding passes no NetworkPolicy.
-        allowFrom: flowerBehindLoadBalancer ? g.flower.sourceRanges : [],
+        // Reached only with kubectl port-forward, which passes no NetworkPolicy: no pod may
+        // connect (flowerExposure=loadBalancer served basic auth over plain HTTP; removed).
+        service: { type: "ClusterIP" },
+        allowFrom: [],
       },
     },
     inCluster,
@@ -267,12 +304,7 @@ function gcpOutputs(
   },
 ) {
   const { platform, data, namespace, ingress, app } = built;
-  const flowerAccess =
-    config.gcp.flower.exposure === "loadBalancer"
-      ? app.flowerService.status.apply(
-          (s) => `http://${s?.loadBalancer?.ingress?.[0]?.ip ?? "<pending>"}:${FLOWER_PORT}/`,
-        )
-      : pulumi.interpolate`kubectl -n ${namespace} port-forward svc/${app.flowerService.metadata.name} ${FLOWER_PORT}:${FLOWER_PORT}`;
+  const flowerAccess = pulumi.interpolate`kubectl -n ${namespace} port-forward svc/${app.flowerService.metadata.name} ${FLOWER_PORT}:${FLOWER_PORT}`;
   return {
     appUrl: ingress.url,
     staticUrl: data.cdn.publicUrl,

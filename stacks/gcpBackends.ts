@@ -12,11 +12,11 @@ import {
   PROXY_PORT,
 } from "../components/gcp/cloudSqlProxy";
 import { MEMORYSTORE_TLS_PORT, type MemorystoreRedis } from "../components/gcp/MemorystoreRedis";
-import type { Network } from "../components/gcp/Network";
+import { type Network, PRIVATE_GOOGLE_APIS_CIDR } from "../components/gcp/Network";
 import type { StaticSiteCdn } from "../components/gcp/StaticSiteCdn";
 import type { WorkloadIdentity } from "../components/gcp/WorkloadIdentity";
 import type { AppBackends } from "../components/k8s/backends";
-import { PRIVATE_RANGES, toCidrs } from "../components/k8s/networkPolicies";
+import { toCidrs } from "../components/k8s/networkPolicies";
 
 /** What gcpBackends turns into the app's AppBackends. */
 export interface GcpBackendSources {
@@ -58,8 +58,9 @@ export function gcpBackends(sources: GcpBackendSources): AppBackends {
       database: [toCidrs([network.privateServiceCidr], [CLOUD_SQL_PROXY_SERVER_PORT])],
       redis: [toCidrs([network.privateServiceCidr], [MEMORYSTORE_TLS_PORT])],
       cloudApis: [
-        // Google APIs (the proxy's IAM calls, Cloud Storage): public endpoints on 443.
-        toCidrs(["0.0.0.0/0"], [443], PRIVATE_RANGES),
+        // Google APIs (the proxy's calls, Cloud Storage) on 443, only on the Private Google
+        // Access range the VPC's DNS zone resolves them to (Network.ts): nothing else public.
+        toCidrs([PRIVATE_GOOGLE_APIS_CIDR], [443]),
         // The GKE metadata server for Workload Identity tokens; Dataplane V2 rewrites it to the node's IP.
         toCidrs(["169.254.169.254/32"], [80, 988]),
         toCidrs([sources.subnetCidr], [988]),

@@ -70,6 +70,9 @@ function gcpComputed(type: string, name: string, inputs: Record<string, any>): R
             ? "10.30.0.0"
             : `34.120.0.${1 + (Number.parseInt(short(name), 16) % 250)}`,
       };
+    case "gcp:compute/address:Address":
+      // A regional external address (Cloud NAT's).
+      return { name: inputs.name ?? name, address: `35.187.0.${1 + (Number.parseInt(short(name), 16) % 250)}` };
     case "gcp:storage/bucket:Bucket":
       return { name: inputs.name ?? `${name}-${short(name)}`, url: `gs://${name}` };
     case "gcp:compute/network:Network":
@@ -158,5 +161,7 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unkn
       id: "client",
     };
   }
+  // The project number names Google's service agents (GKE's, for the secrets key).
+  if (args.token === "gcp:organizations/getProject:getProject") return { ...args.inputs, number: "123456789012" };
   return args.inputs;
 }

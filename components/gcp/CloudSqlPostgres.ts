@@ -31,7 +31,8 @@ export const DATABASE_FLAGS: Record<string, string> = {
   log_lock_waits: "on",
   log_temp_files: "0",
   log_min_duration_statement: "-1",
-  log_min_messages: "error",
+  // CIS Cloud SQL PostgreSQL 6.2.x: warnings and above reach the log, not only errors.
+  log_min_messages: "warning",
   log_min_error_statement: "error",
   log_statement: "ddl",
   "cloudsql.enable_pgaudit": "on",

@@ -12,6 +12,13 @@ export const APIS = {
   redis: "redis.googleapis.com",
   servicenetworking: "servicenetworking.googleapis.com",
   artifactregistry: "artifactregistry.googleapis.com",
+  // Artifact Registry scans every pushed image for known vulnerabilities once this is on.
+  containerscanning: "containerscanning.googleapis.com",
+  binaryauthorization: "binaryauthorization.googleapis.com",
+  // The key that encrypts the cluster's Secrets in etcd.
+  cloudkms: "cloudkms.googleapis.com",
+  // The private zone that sends *.googleapis.com to the private.googleapis.com range.
+  dns: "dns.googleapis.com",
   iam: "iam.googleapis.com",
   iamcredentials: "iamcredentials.googleapis.com",
   cloudresourcemanager: "cloudresourcemanager.googleapis.com",

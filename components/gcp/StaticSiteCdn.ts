@@ -16,6 +16,8 @@ export interface StaticSiteCdnArgs {
   deletionProtection: boolean;
   /** Who uploads (the collectstatic Job's Google service account), as an IAM member. */
   uploader: pulumi.Input<string>;
+  /** Cloud Armor's edge policy for the backend bucket (CloudArmor.edgePolicy). */
+  edgeSecurityPolicy?: pulumi.Input<string>;
   dependsOn: pulumi.Resource[];
 }
 
@@ -104,6 +106,7 @@ function createCdnBackend({ name, args, opts }: Scope, bucket: gcp.storage.Bucke
       bucketName: bucket.name,
       enableCdn: true,
       compressionMode: "AUTOMATIC",
+      edgeSecurityPolicy: args.edgeSecurityPolicy,
       // Hashed file names carry Cache-Control: immutable; the CDN honours the origin's headers.
       cdnPolicy: { cacheMode: "USE_ORIGIN_HEADERS", serveWhileStale: 86400, negativeCaching: true },
     },

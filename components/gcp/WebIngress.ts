@@ -1,7 +1,7 @@
 /**
  * The web app's public entry on GKE: a global external HTTP(S) load balancer made by GKE
  * Ingress from the web Service's network endpoint group, health-checking the readiness path,
- * on a reserved global IP; with a domain, a Google-managed certificate, a modern TLS policy
+ * on a reserved global IP, behind a Cloud Armor policy; with a domain, a Google-managed certificate, a modern TLS policy
  * and HTTP redirected to HTTPS.
  */
 import * as gcp from "@pulumi/gcp";
@@ -16,6 +16,8 @@ export interface WebIngressArgs {
   project: string;
   namespace: pulumi.Input<string>;
   domain?: string;
+  /** Cloud Armor's backend policy for the web backend (CloudArmor.backendPolicy's name). */
+  securityPolicy: pulumi.Input<string>;
   /** The compute API, for the global address. */
   dependsOn: pulumi.Resource[];
 }
@@ -99,6 +101,7 @@ function createBackendConfig({ name, args, labels, parent }: Scope): k8s.apiexte
         connectionDraining: { drainingTimeoutSec: 30 },
         timeoutSec: 60,
         logging: { enable: true, sampleRate: 0.1 },
+        securityPolicy: { name: args.securityPolicy },
       },
     },
     { parent },

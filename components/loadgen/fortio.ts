@@ -3,7 +3,12 @@
  * and on the GCP VM): steady page requests at the configured rate, which web's CPU
  * autoscaler reacts to, and one batch of CPU-bound tasks per second for the worker's.
  */
-export const FORTIO_IMAGE = "fortio/fortio:1.69.5";
+/**
+ * By digest, release readable beside it. 1.69.4, not 1.69.5: no public digest of 1.69.5 could
+ * be found offline (docs/security.md, "Pinned images").
+ */
+export const FORTIO_IMAGE =
+  "fortio/fortio:1.69.4@sha256:65633fc5e70f9745be8c311637fb8e484da31a366463028a11083ac0a098e3d3";
 /** The demo's batch endpoint: 5 tasks of 200 ms CPU each per call (app/demo/views.py). */
 export const BATCH_PATH = "api/batch";
 export const BATCH_PAYLOAD = "count=5&ms=200";

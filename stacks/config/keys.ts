@@ -208,8 +208,14 @@ export const KEYS = {
   staticDomain: hostName("a fully qualified host name such as static.example.com"),
   // loadBalancer served Flower's basic auth over plain HTTP on an L4 load balancer: removed, and
   // named in the error so a stack file that still sets it learns why.
-  flowerExposure: oneOf(["portForward", "loadBalancer"]),
-  flowerSourceRanges: cidrList(),
+  flowerExposure: z.enum(["portForward"], {
+    error: (issue) =>
+      issue.input === "loadBalancer"
+        ? "loadBalancer was removed (it served Flower's basic auth over plain HTTP); expected portForward, see docs/security.md"
+        : "expected one of portForward",
+  }),
+  armorWafMode: oneOf(["preview", "enforce"]),
+  armorRequestsPerMinute: wholeNumber(60, 100000),
   subnetCidr: cidr(),
   podsCidr: cidr(),
   servicesCidr: cidr(),

@@ -105,12 +105,6 @@ function gcpRules(v: Valid): string[] {
         zonesOf(v.gcpRegion).join(", "),
     );
   }
-  if (v.flowerExposure === "loadBalancer" && v.flowerSourceRanges?.length === 0) {
-    problems.push(
-      `${key("flowerSourceRanges")}: is empty while ${key("flowerExposure")} is loadBalancer; ` +
-        "expected the CIDRs allowed to reach Flower (it is never open to the world)",
-    );
-  }
   return [...problems, ...networkRanges(v)];
 }
 

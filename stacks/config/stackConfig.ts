@@ -61,7 +61,8 @@ export interface GcpConfig {
   redis: { tier: ConfigValues["redisTier"]; memoryGb: number; version: ConfigValues["redisVersion"] };
   domain?: string;
   staticDomain?: string;
-  flower: { exposure: ConfigValues["flowerExposure"]; sourceRanges: string[] };
+  /** Cloud Armor on the web backend: WAF rules logged only (preview) or blocking, and the per-client limit. */
+  armor: { wafMode: ConfigValues["armorWafMode"]; requestsPerMinute: number };
   network: { subnetCidr: string; podsCidr: string; servicesCidr: string; masterCidr: string };
 }
 
@@ -154,7 +155,7 @@ function gcpConfig(v: ConfigValues): GcpConfig {
     redis: { tier: v.redisTier, memoryGb: v.redisMemoryGb, version: v.redisVersion },
     domain: v.domain || undefined,
     staticDomain: v.staticDomain || undefined,
-    flower: { exposure: v.flowerExposure, sourceRanges: v.flowerSourceRanges },
+    armor: { wafMode: v.armorWafMode, requestsPerMinute: v.armorRequestsPerMinute },
     network: {
       subnetCidr: v.subnetCidr,
       podsCidr: v.podsCidr,

@@ -19,10 +19,6 @@ export interface Configuration {
   runs?: number;
 }
 
-const FLOWER_BEHIND_LOAD_BALANCER: Overrides = {
-  "django-k8s:flowerExposure": "loadBalancer",
-  "django-k8s:flowerSourceRanges": "198.51.100.0/24",
-};
 const QUEUE_SCALING_AND_LOAD: Overrides = {
   "django-k8s:loadGenerator": "true",
   "django-k8s:workerAutoscaling": "queue",
@@ -56,7 +52,6 @@ export const CONFIGURATIONS: Configuration[] = [
   { stack: "minikube", overrides: { "django-k8s:image": "app:1" }, runs: 2 },
   { stack: "minikube", overrides: { "django-k8s:image": "app:1", "django-k8s:webReplicas": "3" } },
   { stack: "minikube", overrides: { "django-k8s:image": "app:2" } },
-  { stack: "dev", overrides: FLOWER_BEHIND_LOAD_BALANCER },
   {
     stack: "dev",
     overrides: { "django-k8s:image": `europe-docker.pkg.dev/p/r/app@sha256:${"b".repeat(64)}` },

@@ -307,17 +307,6 @@ describe.each(["dev", "prod"] as const)("%s stack", (stack) => {
 });
 
 describe("gcp options", () => {
-  it("exposes Flower through a load balancer limited to the configured ranges when asked", () => {
-    const run = programRun("dev", {
-      "django-k8s:flowerExposure": "loadBalancer",
-      "django-k8s:flowerSourceRanges": "198.51.100.0/24",
-    });
-    expect(manifest(run, "Service", "flower").spec).toMatchObject({
-      type: "LoadBalancer",
-      loadBalancerSourceRanges: ["198.51.100.0/24"],
-    });
-  });
-
   it("deploys a configured image and builds nothing", () => {
     const run = programRun("dev", {
       "django-k8s:image": "europe-docker.pkg.dev/p/r/app@sha256:" + "b".repeat(64),

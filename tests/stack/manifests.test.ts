@@ -21,10 +21,6 @@ const VARIANTS: [string, Record<string, string>][] = [
   ["minikube", { "django-k8s:devMode": "true" }],
   ["minikube", { "django-k8s:loadGenerator": "true", "django-k8s:workerAutoscaling": "queue" }],
   ["prod", { "django-k8s:loadGenerator": "true", "django-k8s:workerAutoscaling": "queue" }],
-  [
-    "dev",
-    { "django-k8s:flowerExposure": "loadBalancer", "django-k8s:flowerSourceRanges": "198.51.100.0/24" },
-  ],
 ];
 const runs: [string, ProgramRun][] = VARIANTS.map(([stack, overrides]) => [
   `${stack} ${JSON.stringify(overrides)}`,

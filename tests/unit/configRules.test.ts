@@ -95,10 +95,10 @@ describe("gcp config", () => {
       /is empty/,
     ],
     [
-      "an open Flower without ranges",
+      "Flower on a plain-HTTP load balancer (removed)",
       { "django-k8s:flowerExposure": "loadBalancer" },
-      "flowerSourceRanges",
-      /never open to the world/,
+      "flowerExposure",
+      /loadBalancer was removed \(it served Flower's basic auth over plain HTTP\)/,
     ],
     [
       "overlapping ranges",
