@@ -158,7 +158,6 @@ function gcpDataServices(config: GcpStackConfig, platform: Platform) {
       ...privateNetwork,
       reservedRange: network.privateServiceRange.name,
       ...g.redis,
-      deletionProtection: g.deletionProtection,
       dependsOn: [network.serviceNetworking, ...apis.need("redis")],
     },
     onGcp,
