@@ -1,12 +1,12 @@
 /**
  * The repository's stacks as files: which stacks exist and the config each one sets. Plain file
- * reading, apart from the harness, so that tests of the config rules read a stack's settings
- * without loading the program.
+ * reading, apart from the harness and the config module, so that the many tests that only need
+ * ROOT or the list of stacks load nothing else (and `vitest related` on a config rule's module
+ * does not pick them).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { PROJECT } from "../stacks/config/keys";
 
 export const ROOT = path.join(__dirname, "..");
 
@@ -27,9 +27,12 @@ export function stackConfig(stack: string, root = ROOT): Record<string, string> 
   const file = path.join(root, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) throw new Error(`no stack file ${file}`);
   const parsed = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  // The namespace the CLI gives a bare key: the name in this checkout's Pulumi.yaml.
+  const project = (parseYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string })
+    .name;
   return Object.fromEntries(
     Object.entries(parsed.config ?? {}).map(([key, value]) => [
-      key.includes(":") ? key : `${PROJECT}:${key}`,
+      key.includes(":") ? key : `${project}:${key}`,
       typeof value === "string" ? value : JSON.stringify(value),
     ]),
   );
