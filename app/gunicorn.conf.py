@@ -7,6 +7,7 @@ and GUNICORN_THREADS override the defaults (the Pulumi program sets them from th
 
 import os
 
+from config import drain
 from config.cpu import whole_cpus
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
@@ -20,7 +21,9 @@ preload_app = True
 max_requests = 2000
 max_requests_jitter = 200
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)
-# Finish in-flight requests on SIGTERM within the pod's grace period.
+# On SIGTERM, requests already running get this long to finish: far more than the app's
+# longest request (well under a second; gthread has no per-request limit). The pod's
+# terminationGracePeriodSeconds covers the preStop pause (config/drain.py) plus this plus a margin.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or 25)
 # Longer than the load balancer's idle timeout would be ideal; 5 s keeps idle threads free.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE") or 5)
@@ -36,3 +39,14 @@ accesslog = "-"
 errorlog = "-"
 # The load balancer's X-Forwarded-* headers are trusted; only it can reach the pod.
 forwarded_allow_ips = "*"
+
+
+def on_starting(server):
+    drain.stop_draining()
+
+
+def pre_request(worker, req):
+    # Draining (the preStop hook ran, config/drain.py): this response closes its connection,
+    # so a keep-alive client reconnects, to a pod that is still in the endpoints.
+    if drain.draining():
+        req.force_close()

@@ -1,15 +1,50 @@
 """The Celery application: `celery -A config worker|beat|flower`."""
 
 import os
+from datetime import UTC, datetime
 
-from celery import Celery, bootsteps
-from celery.beat import PersistentScheduler
+from celery import Celery, Task, bootsteps
+from celery.backends.redis import RedisBackend
+from django.conf import settings
 
 import heartbeat
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = Celery("config")
+
+class BoundedTask(Task):
+    """Refuses a countdown/ETA long enough for Redis to redeliver the held task to a second
+    worker (see config/timing.py): countdown + time limit must stay below the visibility timeout."""
+
+    def apply_async(self, args=None, kwargs=None, task_id=None, producer=None, link=None, link_error=None, **options):
+        limit = settings.TASK_MAX_COUNTDOWN
+        countdown = options.get("countdown")
+        eta = options.get("eta")
+        if eta is not None:
+            countdown = (eta - datetime.now(UTC if eta.tzinfo else None)).total_seconds()
+        if countdown is not None and countdown > limit:
+            raise ValueError(
+                f"{self.name}: a countdown/ETA of {countdown:.0f}s exceeds CELERY_VISIBILITY_TIMEOUT minus "
+                f"CELERY_TASK_TIME_LIMIT ({limit}s); Redis would hand the waiting task to a second worker."
+            )
+        return super().apply_async(args, kwargs, task_id, producer, link, link_error, **options)
+
+
+class ResultBackend(RedisBackend):
+    """The Redis result backend without its subscription at publish time.
+
+    Celery subscribes to a task's result channel as it sends the task, in case the sender
+    waits for the result, and retries that subscription for seconds when Redis is down: a
+    web request would hang that long before even trying to publish. The web role never
+    waits for a result (the page polls the stored state), and ``AsyncResult.get()`` still
+    subscribes when it is called.
+    """
+
+    def on_task_call(self, producer, task_id):
+        pass
+
+
+app = Celery("config", task_cls=BoundedTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
@@ -39,12 +74,3 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
 
 
 app.steps["worker"].add(WorkerHeartbeat)
-
-
-class HeartbeatScheduler(PersistentScheduler):
-    """Beat's scheduler, touching heartbeat.BEAT_FILE on every tick (at least every
-    CELERY_BEAT_MAX_LOOP_INTERVAL seconds) for the liveness probe."""
-
-    def tick(self, *args, **kwargs):
-        heartbeat.touch(heartbeat.BEAT_FILE)
-        return super().tick(*args, **kwargs)

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import connections
 from django.http import HttpResponse, JsonResponse
 
+from . import drain
+
 logger = logging.getLogger(__name__)
 
 LIVENESS_PATH = "/healthz"
@@ -34,38 +36,42 @@ def _redis() -> redis.Redis:
     return _redis_client
 
 
-def check_database() -> str | None:
-    """None when PostgreSQL answers, else the reason."""
+def check_database() -> None:
+    """Raises when PostgreSQL does not answer."""
     connection = connections["default"]
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:  # any failure means not ready; the reason is reported
+    except Exception:
         # Drop the broken connection so the next probe reconnects instead of reusing it.
         connection.close()
-        return f"{type(exc).__name__}: {exc}".strip()
-    return None
+        raise
 
 
-def check_redis() -> str | None:
-    """None when Redis answers PING, else the reason."""
-    try:
-        _redis().ping()
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}".strip()
-    return None
+def check_redis() -> None:
+    """Raises when Redis does not answer PING."""
+    _redis().ping()
+
+
+CHECKS = {"database": check_database, "redis": check_redis}
 
 
 def readiness() -> tuple[int, dict]:
-    failures = {}
-    for name, check in (("database", check_database), ("redis", check_redis)):
-        reason = check()
-        if reason:
-            failures[name] = reason
-    if failures:
-        logger.warning("not ready: %s", failures)
-        return 503, {"status": "unavailable", "down": sorted(failures), "errors": failures}
+    """(status, body). The body names what is down and nothing more: /readyz is reachable
+    through the public load balancer, so exception text (internal hosts, ports, user names)
+    goes to the log only."""
+    if drain.draining():
+        return 503, {"status": "draining"}
+    down = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+        except Exception as exc:  # any failure means not ready
+            logger.warning("not ready: %s is unavailable: %s: %s", name, type(exc).__name__, exc)
+            down[name] = "unavailable"
+    if down:
+        return 503, {"status": "unavailable", **down}
     return 200, {"status": "ok"}
 
 

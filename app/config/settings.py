@@ -9,7 +9,7 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 
-from . import env
+from . import env, timing
 from .cpu import whole_cpus
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -106,31 +106,53 @@ if REDIS_TLS:
         REDIS_SSL_OPTIONS["ssl_ca_certs"] = REDIS_CA_CERT
 
 
+# Enqueueing and caching happen inside web requests: a publish attempt gives up within
+# REDIS_REQUEST_TIMEOUT seconds (two attempts at most) and a cache call within
+# CACHE_REQUEST_TIMEOUT, so a Redis outage, or a Redis that accepts connections but never
+# answers, costs the page one second at most (publish, cache read, cache write) instead of
+# taking the web tier down. Redis answers in about a millisecond when it is well.
+REDIS_REQUEST_TIMEOUT = 0.3
+CACHE_REQUEST_TIMEOUT = 0.2
+
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "cache",
+        # Every cache key expires (see config/cache.py): the Redis eviction policy,
+        # volatile-lru, evicts only keys with a TTL, so a full cache gives way to new cache
+        # entries and never to the Celery queue, whose keys have none.
+        "TIMEOUT": 300,
         "OPTIONS": {
+            "CLIENT_CLASS": "config.cache.ExpiringClient",
             # A cache outage degrades to cache misses instead of failing requests.
             "IGNORE_EXCEPTIONS": True,
-            "SOCKET_CONNECT_TIMEOUT": 0.5,
-            "SOCKET_TIMEOUT": 0.5,
+            "SOCKET_CONNECT_TIMEOUT": CACHE_REQUEST_TIMEOUT,
+            "SOCKET_TIMEOUT": CACHE_REQUEST_TIMEOUT,
             "CONNECTION_POOL_KWARGS": dict(REDIS_SSL_OPTIONS),
         },
     }
 }
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# The longest a cache entry may live: a caller asking for "forever" (timeout None) gets this.
+CACHE_MAX_TIMEOUT = 24 * 3600
 
 # --- Celery (read by config/celery.py with the CELERY_ namespace) ---------------------
 CELERY_BROKER_URL = REDIS_URL
-CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_RESULT_BACKEND = f"config.celery:ResultBackend+{REDIS_URL}"
 CELERY_BROKER_USE_SSL = dict(REDIS_SSL_OPTIONS) or None
 CELERY_REDIS_BACKEND_USE_SSL = dict(REDIS_SSL_OPTIONS) or None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A web request that enqueues while Redis is down gives up within about a second
-# instead of hanging the request.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Publishing happens inside web requests: a Redis that is down or does not answer makes
+# the publish fail within 2 x REDIS_REQUEST_TIMEOUT (one retry, at once, on a new connection:
+# what a pooled connection needs after a Redis restart), and the visit stays pending in
+# PostgreSQL for the reconcile task to enqueue later (demo/tasks.py). The result backend does
+# not subscribe at publish time (config/celery.py), so it adds no wait of its own.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_REQUEST_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_REQUEST_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = 2.0
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -155,10 +177,26 @@ CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = float(env.integer("CELERY_SHUTDOWN_TIMEOUT
 # transport the closing worker puts them back on the queue ("Restoring N unacknowledged
 # message(s)"); tests/test_celery.py stops an idle worker holding one and checks both.
 CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = False
-# Redis redelivers a message that was taken but never acknowledged (its worker vanished)
-# after this many seconds; it must be longer than any task runs.
+# Redis redelivers a message that was taken but never acknowledged (its worker was killed)
+# once it is older than the visibility timeout; every worker sweeps for such messages every
+# BROKER_RESTORE_SWEEP_SECONDS (kombu's default is about 100 s), so a killed worker's task
+# runs again within CELERY_VISIBILITY_TIMEOUT + BROKER_RESTORE_SWEEP_SECONDS.
+# The rules between the timeouts (config/timing.py) are checked here and by the Pulumi config.
+VISIBILITY_TIMEOUT = env.integer("CELERY_VISIBILITY_TIMEOUT", timing.DEFAULT_VISIBILITY_TIMEOUT, minimum=1)
+try:
+    timing.check(CELERY_TASK_TIME_LIMIT, VISIBILITY_TIMEOUT)
+except timing.TimingError as exc:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(str(exc)) from None
+BROKER_RESTORE_SWEEP_SECONDS = timing.RESTORE_SWEEP_SECONDS
+TASK_MAX_COUNTDOWN = timing.max_countdown(CELERY_TASK_TIME_LIMIT, VISIBILITY_TIMEOUT)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.integer("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+    "visibility_timeout": VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": BROKER_RESTORE_SWEEP_SECONDS,
+    "unacked_restore_throttle": 1,
+    "socket_connect_timeout": REDIS_REQUEST_TIMEOUT,
+    "socket_timeout": REDIS_REQUEST_TIMEOUT,
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"timeout": 5.0}}
 # One process per CPU of the container's limit: the demo's tasks are CPU-bound.
@@ -166,12 +204,22 @@ CELERY_WORKER_CONCURRENCY = env.integer("CELERY_CONCURRENCY", whole_cpus(), mini
 CELERY_WORKER_SEND_TASK_EVENTS = True  # Flower shows tasks live
 CELERY_TASK_SEND_SENT_EVENT = True
 # Beat keeps its schedule state in a file; /tmp is the one writable path in the image.
-CELERY_BEAT_SCHEDULER = "config.celery:HeartbeatScheduler"
-CELERY_BEAT_MAX_LOOP_INTERVAL = 30  # beat ticks (and touches its heartbeat file) at least this often
+# Only the beat holding a PostgreSQL advisory lock sends periodic tasks (config/beat.py): a
+# second beat (an evicted pod still terminating, a partition) waits until the first one's
+# database session ends, so no periodic run is sent twice.
+CELERY_BEAT_SCHEDULER = "config.beat:LeaderScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = env.integer("CELERY_BEAT_MAX_LOOP_INTERVAL", 30, minimum=1)
 CELERY_BEAT_SCHEDULE_FILENAME = env.get("CELERY_BEAT_SCHEDULE_FILENAME", "/tmp/celerybeat-schedule")
 HEARTBEAT_SECONDS = env.integer("HEARTBEAT_SECONDS", 60, minimum=1)
+# PostgreSQL is the record of work: visits whose task did not run (enqueue failed, queue lost
+# with a Redis restart) are enqueued again every RECONCILE_SECONDS, once they have waited
+# RECONCILE_GRACE_SECONDS since they were last handed to the queue.
+RECONCILE_SECONDS = env.integer("RECONCILE_SECONDS", 60, minimum=1)
+RECONCILE_GRACE_SECONDS = env.integer("RECONCILE_GRACE_SECONDS", 120, minimum=0)
+RECONCILE_BATCH = env.integer("RECONCILE_BATCH", 500, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "demo.tasks.heartbeat", "schedule": float(HEARTBEAT_SECONDS)},
+    "reconcile-visits": {"task": "demo.tasks.reconcile_visits", "schedule": float(RECONCILE_SECONDS)},
 }
 
 # --- Static files ----------------------------------------------------------------------

@@ -2,16 +2,33 @@ from django.db import models
 
 
 class Visit(models.Model):
-    """One request to the demo page; a Celery task fills in the digest afterwards."""
+    """One request to the demo page; a Celery task fills in the digest afterwards.
+
+    The row is the record of that work: ``state`` stays pending until the task has run, so
+    work whose message never reached Redis, or was lost with it, is found and sent again by
+    the reconcile task (demo/tasks.py).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        DONE = "done"
 
     created_at = models.DateTimeField(auto_now_add=True)
     user_agent = models.CharField(max_length=256, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     digest = models.CharField(max_length=64, blank=True)
     processed_by = models.CharField(max_length=256, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    # When the work was last handed to the queue (or tried to be): the reconcile task sends
+    # again only what has waited longer than its grace period since then.
+    queued_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-id"]
+        indexes = [
+            # The reconcile task's query; a partial index stays as small as the backlog.
+            models.Index(fields=["queued_at"], name="visit_pending_queued_at", condition=models.Q(state="pending")),
+        ]
 
     def __str__(self) -> str:
         return f"visit {self.pk} at {self.created_at:%Y-%m-%d %H:%M:%S}"

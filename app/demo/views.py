@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from .models import Heartbeat, Visit
-from .tasks import burn_cpu, digest_visit
+from .tasks import burn_cpu, enqueue_visit
 
 logger = logging.getLogger(__name__)
 
@@ -45,13 +45,13 @@ def cached_prime_count() -> tuple[int, bool, float]:
 @require_GET
 def index(request: HttpRequest):
     visit = Visit.objects.create(user_agent=request.headers.get("User-Agent", "")[:256])
-    queue_error = ""
+    queue_available = True
     try:
-        visit.task_id = digest_visit.delay(visit.pk).id
+        visit.task_id = enqueue_visit(visit.pk)
         visit.save(update_fields=["task_id"])
-    except Exception as exc:  # the page still works when the broker is down; it says so
-        logger.warning("could not enqueue digest_visit: %s", exc)
-        queue_error = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # the visit stays pending; the reconcile task sends it later
+        logger.warning("could not enqueue digest_visit for visit %s: %s", visit.pk, exc)
+        queue_available = False
     primes, cache_hit, primes_ms = cached_prime_count()
     context = {
         "visit": visit,
@@ -63,7 +63,7 @@ def index(request: HttpRequest):
         "primes_limit": PRIMES_LIMIT,
         "cache_hit": cache_hit,
         "primes_ms": primes_ms,
-        "queue_error": queue_error,
+        "queue_available": queue_available,
     }
     return render(request, "demo/index.html", context)
 
@@ -71,11 +71,15 @@ def index(request: HttpRequest):
 @require_GET
 def task_status(request: HttpRequest, task_id: str):
     result = AsyncResult(task_id)
-    body = {"id": task_id, "state": result.state}
-    if result.successful():
-        body["result"] = result.result
-    elif result.failed():
-        body["error"] = repr(result.result)
+    try:
+        body = {"id": task_id, "state": result.state}
+        if result.successful():
+            body["result"] = result.result
+        elif result.failed():
+            body["error"] = repr(result.result)
+    except Exception as exc:  # the result store (Redis) is unreachable: say so, without details
+        logger.warning("task status of %s unavailable: %s", task_id, exc)
+        return JsonResponse({"id": task_id, "state": "UNKNOWN"}, status=503)
     return JsonResponse(body)
 
 

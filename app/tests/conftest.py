@@ -210,3 +210,36 @@ def http_get(port: int, path: str, headers: dict[str, str] | None = None, timeou
         return response.status, dict(response.getheaders()), response.read().decode(errors="replace")
     finally:
         conn.close()
+
+
+@pytest.fixture
+def collected_static(app_env, tmp_path):
+    """What the Dockerfile does at build time: collectstatic for WhiteNoise."""
+    root = tmp_path / "staticfiles"
+    env = {**app_env, "DJANGO_STATIC_ROOT": str(root)}
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=APP_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return env
+
+
+def start_web(start, env, name="web", app="config.wsgi:application"):
+    """The web role's command (gunicorn with app/gunicorn.conf.py) on a free port, once it
+    answers /healthz. Returns (process, port)."""
+    port = free_port()
+    web = start(name, [str(BIN_DIR / "gunicorn"), app], {**env, "PORT": str(port)})
+    wait_until_answering(web, port, "/healthz")
+    return web, port
+
+
+def report(capsys, fault: str, **counts) -> None:
+    """Prints a fault test's counts on one line, visible in the normal test output."""
+    text = " ".join(
+        f"{name}={value:.2f}" if isinstance(value, float) else f"{name}={value}" for name, value in counts.items()
+    )
+    with capsys.disabled():
+        print(f"\n[fault: {fault}] {text}")

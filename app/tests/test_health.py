@@ -38,9 +38,7 @@ def test_readiness_is_503_naming_the_database_when_it_is_down(client):
         db.close()
         db.settings_dict["PORT"] = original_port
     assert response.status_code == 503
-    body = response.json()
-    assert body["down"] == ["database"]
-    assert "OperationalError" in body["errors"]["database"]
+    assert response.json() == {"status": "unavailable", "database": "unavailable"}
     assert liveness.status_code == 200, "liveness must not depend on the database"
 
 
@@ -49,7 +47,7 @@ def test_readiness_is_503_naming_redis_when_it_is_down(client, monkeypatch):
     monkeypatch.setattr(health, "_redis_client", unreachable)
     response = client.get("/readyz", HTTP_HOST="10.0.0.1")
     assert response.status_code == 503
-    assert response.json()["down"] == ["redis"]
+    assert response.json() == {"status": "unavailable", "redis": "unavailable"}
     assert client.get("/healthz", HTTP_HOST="10.0.0.1").status_code == 200
 
 
@@ -60,7 +58,34 @@ def test_readiness_follows_redis_going_down_and_coming_back(client, redis_server
     redis_server.stop()
     response = client.get("/readyz", HTTP_HOST="10.0.0.1")
     assert response.status_code == 503
-    assert response.json()["down"] == ["redis"]
+    assert response.json() == {"status": "unavailable", "redis": "unavailable"}
     redis_server.start()
     response = client.get("/readyz", HTTP_HOST="10.0.0.1")
     assert response.status_code == 200, response.json()
+
+
+def test_readiness_failures_name_the_dependency_and_nothing_internal(client, monkeypatch, caplog):
+    """/readyz is reachable through the public load balancer: the body says which dependency is
+    down, never the exception, host or port; those go to the log."""
+    secret_port = closed_port()
+    unreachable = redis.Redis(host="127.0.0.1", port=secret_port, socket_connect_timeout=1)
+    monkeypatch.setattr(health, "_redis_client", unreachable)
+    with caplog.at_level("WARNING", logger="config.health"):
+        response = client.get("/readyz", HTTP_HOST="10.0.0.1")
+    text = response.content.decode()
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "redis": "unavailable"}
+    for internal in (str(secret_port), "127.0.0.1", "Error", "refused"):
+        assert internal not in text, f"{internal!r} leaked into the public body: {text}"
+    assert f"127.0.0.1:{secret_port}" in caplog.text, "the details are in the log"
+
+
+def test_readiness_is_503_while_draining(client, monkeypatch, tmp_path):
+    from config import drain
+
+    monkeypatch.setattr(drain, "DRAIN_FILE", str(tmp_path / "draining"))
+    assert client.get("/readyz", HTTP_HOST="10.0.0.1").status_code == 200
+    drain.start_draining()
+    response = client.get("/readyz", HTTP_HOST="10.0.0.1")
+    assert (response.status_code, response.json()) == (503, {"status": "draining"})
+    assert client.get("/healthz", HTTP_HOST="10.0.0.1").status_code == 200, "draining is not dead"

@@ -49,6 +49,14 @@ def test_check_deploy_catches_debug_in_production():
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG='maybe' is not a boolean"),
         ({"POSTGRES_PORT": "fivefourthreetwo"}, "POSTGRES_PORT='fivefourthreetwo' is not an integer"),
         ({"CELERY_TASK_TIME_LIMIT": "0"}, "CELERY_TASK_TIME_LIMIT=0 must be at least 1"),
+        (
+            {"CELERY_TASK_TIME_LIMIT": "600"},
+            "CELERY_TASK_TIME_LIMIT=600 must be less than CELERY_VISIBILITY_TIMEOUT=600",
+        ),
+        (
+            {"CELERY_TASK_TIME_LIMIT": "60", "CELERY_VISIBILITY_TIMEOUT": "30"},
+            "CELERY_TASK_TIME_LIMIT=60 must be less than CELERY_VISIBILITY_TIMEOUT=30",
+        ),
         ({"REDIS_CA_CERT": "/etc/ca.pem"}, "REDIS_CA_CERT is set but REDIS_URL is not a rediss:// URL"),
         ({"STATIC_BUCKET": "my-bucket"}, "STATIC_URL is required"),
         ({"POSTGRES_HOST": ""}, "POSTGRES_HOST is required when DJANGO_DEBUG is off"),

@@ -1,0 +1,32 @@
+import django.utils.timezone
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('demo', '0001_initial'),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name='visit',
+            name='state',
+            field=models.CharField(choices=[('pending', 'Pending'), ('done', 'Done')], default='pending', max_length=16),
+        ),
+        migrations.AddField(
+            model_name='visit',
+            name='queued_at',
+            field=models.DateTimeField(auto_now_add=True, default=django.utils.timezone.now),
+            preserve_default=False,
+        ),
+        # Visits hashed before the state existed are done; the rest are pending work.
+        migrations.RunSQL(
+            "UPDATE demo_visit SET state = 'done' WHERE digest <> ''",
+            reverse_sql=migrations.RunSQL.noop,
+        ),
+        migrations.AddIndex(
+            model_name='visit',
+            index=models.Index(condition=models.Q(('state', 'pending')), fields=['queued_at'], name='visit_pending_queued_at'),
+        ),
+    ]
