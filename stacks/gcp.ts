@@ -14,6 +14,7 @@ import { LoadGeneratorVm } from "../components/gcp/LoadGeneratorVm";
 import { GCP_LABELS } from "../components/gcp/labels";
 import { MemorystoreRedis } from "../components/gcp/MemorystoreRedis";
 import { Network } from "../components/gcp/Network";
+import { PreMigrationBackup } from "../components/gcp/PreMigrationBackup";
 import { ProjectApis } from "../components/gcp/ProjectApis";
 import { StaticSiteCdn } from "../components/gcp/StaticSiteCdn";
 import { WEB_SERVICE_ANNOTATIONS, WebIngress } from "../components/gcp/WebIngress";
@@ -62,10 +63,19 @@ export function gcpStack(config: GcpStackConfig) {
     staticSite: data.cdn,
     identities: data.identities,
   });
-  const app = gcpApp(config, platform, { namespace, image: data.image, ingress, backends });
+  const backup = config.gcp.backupBeforeMigrate
+    ? preMigrationBackup(config, platform, { namespace, image: data.image, data, backends })
+    : undefined;
+  const app = gcpApp(config, platform, {
+    namespace,
+    image: data.image,
+    ingress,
+    backends,
+    migrateAfter: backup ? [backup.job] : [],
+  });
   if (config.loadGenerator)
     loadGeneratorVm(config, platform, { ingress, app, rate: config.loadGenerator.rate });
-  return gcpOutputs(config, { platform, data, namespace, ingress, app });
+  return gcpOutputs(config, { platform, data, namespace, ingress, app, backup });
 }
 
 /** The project's APIs, the VPC and the GKE cluster, with the providers everything else uses. */
@@ -158,6 +168,9 @@ function gcpDataServices(config: GcpStackConfig, platform: Platform) {
       ...privateNetwork,
       reservedRange: network.privateServiceRange.name,
       ...g.redis,
+      deletionProtection: g.deletionProtection,
+      // Production keeps hourly RDB snapshots: a failover or restart does not lose the queue.
+      snapshotPeriod: config.environment === "production" ? "ONE_HOUR" : undefined,
       dependsOn: [network.serviceNetworking, ...apis.need("redis")],
     },
     onGcp,
@@ -221,6 +234,34 @@ function workloadIdentities(config: GcpStackConfig, { onGcp, apis, cluster }: Pl
   };
 }
 
+/** The on-demand Cloud SQL backup each new image takes before its migration runs. */
+function preMigrationBackup(
+  config: GcpStackConfig,
+  { inCluster, apis, cluster }: Platform,
+  on: {
+    namespace: pulumi.Output<string>;
+    image: pulumi.Input<string>;
+    data: DataServices;
+    backends: AppBackends;
+  },
+) {
+  return new PreMigrationBackup(
+    "pre-migration-backup",
+    {
+      project: config.gcp.project,
+      instance: on.data.sql.instance.name,
+      image: on.image,
+      imagePullPolicy: "IfNotPresent",
+      namespace: on.namespace,
+      namespaceName: config.namespace,
+      workloadPool: cluster.workloadPool,
+      cloudApis: on.backends.network.cloudApis ?? [],
+      dependsOn: [cluster.cluster, ...apis.need("iam", "sqladmin")],
+    },
+    inCluster,
+  );
+}
+
 /** DjangoApp behind the web load balancer, with KEDA when the worker scales on the queue. */
 function gcpApp(
   config: GcpStackConfig,
@@ -230,6 +271,8 @@ function gcpApp(
     image: pulumi.Input<string>;
     ingress: WebIngress;
     backends: AppBackends;
+    /** The pre-migration backup Job, when there is one. */
+    migrateAfter: pulumi.Resource[];
   },
 ) {
   const g = config.gcp;
@@ -242,6 +285,7 @@ function gcpApp(
       image: on.image,
       imagePullPolicy: "IfNotPresent",
       backends: on.backends,
+      migrateAfter: on.migrateAfter,
       django: {
         ...shared.django,
         // The load balancer's host name or IP, plus any configured; HTTPS exactly when a domain is set.
@@ -300,9 +344,10 @@ function gcpOutputs(
     namespace: pulumi.Output<string>;
     ingress: WebIngress;
     app: DjangoApp;
+    backup?: PreMigrationBackup;
   },
 ) {
-  const { platform, data, namespace, ingress, app } = built;
+  const { platform, data, namespace, ingress, app, backup } = built;
   const flowerAccess = pulumi.interpolate`kubectl -n ${namespace} port-forward svc/${app.flowerService.metadata.name} ${FLOWER_PORT}:${FLOWER_PORT}`;
   return {
     appUrl: ingress.url,
@@ -318,6 +363,8 @@ function gcpOutputs(
     bucketName: data.cdn.bucket.name,
     image: pulumi.output(data.image),
     migrationJob: app.migrationJob.metadata.name,
+    // The Job that backed up Cloud SQL before migrationJob ran; empty when backupBeforeMigrate is off.
+    backupJob: backup ? backup.job.metadata.name : pulumi.output(""),
     watchAutoscaling: watchCommands(namespace, config),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * How long a first `pulumi up` takes: the longest chain of the dependency graph in
  * resources.json, each resource weighted by how long its type typically takes to create.
- * The engine creates everything that does not wait in parallel, so the chain is the floor;
+ * Jobs weigh what they do (JOB_SECONDS: the pre-migration backup). The engine creates
+ * everything that does not wait in parallel, so the chain is the floor;
  * the sum of all weights is what a script creating one thing after another would take.
  */
 import type { RecordedResource } from "./harness";
@@ -88,6 +89,23 @@ export const CREATION_SECONDS: Record<string, Typical> = {
 };
 export const DEFAULT_SECONDS = 5;
 
+/**
+ * Kubernetes Jobs that take their own time, by their app.kubernetes.io/component label: a
+ * Job's type alone says nothing of what it waits for.
+ */
+export const JOB_SECONDS: Record<string, Typical> = {
+  backup: {
+    seconds: 240,
+    source:
+      "https://cloud.google.com/sql/docs/postgres/backup-recovery/backing-up (an on-demand backup is a snapshot of the disk; a few minutes for a small instance, longer for a large or busy one)",
+  },
+};
+
+function componentOf(r: RecordedResource): string | undefined {
+  const metadata = r.inputs.metadata as { labels?: Record<string, string> } | undefined;
+  return metadata?.labels?.["app.kubernetes.io/component"];
+}
+
 export interface Estimate {
   /** The longest chain, in seconds. */
   criticalSeconds: number;
@@ -97,8 +115,11 @@ export interface Estimate {
   chain: RecordedResource[];
 }
 
-const weight = (r: RecordedResource) =>
-  r.custom ? (CREATION_SECONDS[r.type]?.seconds ?? DEFAULT_SECONDS) : 0;
+function weight(r: RecordedResource): number {
+  if (!r.custom) return 0;
+  const job = r.type === "kubernetes:batch/v1:Job" ? JOB_SECONDS[componentOf(r) ?? ""] : undefined;
+  return (job ?? CREATION_SECONDS[r.type])?.seconds ?? DEFAULT_SECONDS;
+}
 
 export function estimateDeployTime(resources: RecordedResource[]): Estimate {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));

@@ -1,7 +1,8 @@
 /**
  * Runs a Pulumi program in-process under mocks, recording every resource registration as the
  * engine would see it: type, name, parent, provider, the URNs it waits for (implicit and
- * explicit, straight from the registration request) and its inputs with secrets masked.
+ * explicit, straight from the registration request), its `protect` option (inherited from a
+ * parent as the engine inherits it) and its inputs with secrets masked.
  * Knows no particular program: harness.ts runs this project's, the bootstrap test its own.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -37,6 +38,7 @@ class RecordingMonitor extends MockMonitor {
           parent: req.getParent(),
           provider: req.getProvider(),
           dependencies: [...req.getDependenciesList()].sort(),
+          protect: req.getProtect() ?? false,
           inputs: maskSecrets(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
           unmaskedInputs: unwrapSecrets(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
           state: maskSecrets(resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,

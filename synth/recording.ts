@@ -18,6 +18,8 @@ export interface RecordedResource {
   parent: string;
   provider: string;
   dependencies: string[];
+  /** Pulumi's `protect`: the engine refuses to delete the resource (destroy or a replacing change). */
+  protect: boolean;
   inputs: Record<string, unknown>;
   /** What the mocks answered (computed names, node ports ...), secrets masked like the inputs. */
   state: Record<string, unknown>;

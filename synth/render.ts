@@ -15,6 +15,8 @@ export interface ResourceEntry {
   parent: string;
   provider: string;
   dependencies: string[];
+  /** Pulumi's `protect` option: true where the engine refuses to delete the resource. */
+  protect: boolean;
   inputs: Record<string, unknown>;
 }
 
@@ -26,6 +28,7 @@ export function resourceEntries(run: ProgramRun): ResourceEntry[] {
     parent: r.parent,
     provider: r.provider,
     dependencies: r.dependencies,
+    protect: r.protect,
     inputs: r.type === "kubernetes:core/v1:Secret" ? maskSecretData(r.inputs) : r.inputs,
   }));
 }

@@ -1,7 +1,9 @@
 """The pre-migration backup: an on-demand Cloud SQL backup, waited for until it is done.
 
 The GCP stacks run this as a Job named after the image, before the migration Job (which waits
-for it): ``python -m ops.cloudsql_backup --project P --instance I --description D``. It asks
+for it): ``python -m ops.cloudsql_backup``, told what to back up by BACKUP_PROJECT,
+BACKUP_INSTANCE, BACKUP_DESCRIPTION and BACKUP_TIMEOUT_SECONDS (or the options of the same
+meaning, by hand). It asks
 the SQL Admin API for a backup run (``POST /v1/projects/P/instances/I/backupRuns``), then polls
 the operation it gets back (``GET /v1/projects/P/operations/<name>``) until it is DONE. Any
 failure (no credentials, a refusal, a failed or unfinished backup) exits 1 with one line that
@@ -16,6 +18,7 @@ settings are read, so the Job mounts none of the app's secrets.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -118,13 +121,19 @@ def take_backup(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.cloudsql_backup", description=__doc__.splitlines()[0])
-    parser.add_argument("--project", required=True)
-    parser.add_argument("--instance", required=True)
-    parser.add_argument("--description", default="on-demand backup before a migration")
+    env = os.environ.get
+    parser.add_argument("--project", default=env("BACKUP_PROJECT"), help="default: $BACKUP_PROJECT")
+    parser.add_argument("--instance", default=env("BACKUP_INSTANCE"), help="default: $BACKUP_INSTANCE")
+    parser.add_argument("--description", default=env("BACKUP_DESCRIPTION", "on-demand backup before a migration"))
     parser.add_argument("--api-url", default=API_URL, help="the SQL Admin API's root (a fake in tests)")
-    parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the backup")
+    parser.add_argument(
+        "--timeout", type=float, default=float(env("BACKUP_TIMEOUT_SECONDS", "1800")), help="seconds to wait"
+    )
     parser.add_argument("--poll", type=float, default=10, help="seconds between polls of the operation")
     args = parser.parse_args(argv)
+    for option in ("project", "instance"):
+        if not getattr(args, option):
+            parser.error(f"--{option} (or BACKUP_{option.upper()}) is required: the Cloud SQL {option} to back up")
     backup = Backup(args.project, args.instance, args.description, args.api_url, args.timeout, args.poll)
     try:
         try:

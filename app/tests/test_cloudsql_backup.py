@@ -118,9 +118,11 @@ def fake_api(tmp_path):
         )
         env = {"PATH": "/usr/bin:/bin", "GOOGLE_APPLICATION_CREDENTIALS": str(credentials), "HOME": str(tmp_path)}
 
+        # What the Job's pod spec sets (components/gcp/PreMigrationBackup.ts, BACKUP_ENV).
+        env.update(BACKUP_PROJECT=PROJECT, BACKUP_INSTANCE=INSTANCE, BACKUP_DESCRIPTION="before migrate-abc")
+
         def run(*extra: str) -> subprocess.CompletedProcess:
-            argv = [sys.executable, "-m", "ops.cloudsql_backup", "--project", PROJECT, "--instance", INSTANCE]
-            argv += ["--description", "before migrate-abc", "--api-url", server.url, "--poll", "0.05", *extra]
+            argv = [sys.executable, "-m", "ops.cloudsql_backup", "--api-url", server.url, "--poll", "0.05", *extra]
             return subprocess.run(argv, cwd=APP_DIR, env=env, capture_output=True, text=True, timeout=60)
 
         return server, run

@@ -1,7 +1,10 @@
 /**
  * Cloud SQL for PostgreSQL on a private IP only, TLS required, backups with point-in-time
  * recovery, the logging flags scanners expect, Query Insights, a maintenance window; a
- * database and a user with a generated password.
+ * database and a user with a generated password. With deletion protection (prod) none of the
+ * three can be removed by a stack change or `pulumi destroy`: Pulumi's `protect` stops the
+ * engine, the provider's deletion protection/policy stops it again, and Cloud SQL's own flag
+ * stops the console and gcloud.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,6 +19,7 @@ export interface CloudSqlPostgresArgs {
   tier: string;
   diskGb: number;
   highAvailability: boolean;
+  /** Instance, database and user cannot be deleted (prod); off, all three are removable (dev). */
   deletionProtection: boolean;
   database: string;
   user: string;
@@ -48,17 +52,28 @@ export class CloudSqlPostgres extends pulumi.ComponentResource {
   constructor(name: string, args: CloudSqlPostgresArgs, opts?: pulumi.ComponentResourceOptions) {
     super("django-k8s:gcp:CloudSqlPostgres", name, {}, opts);
     this.instance = createInstance(name, args, this);
-    const parent = { parent: this };
+    const kept = { parent: this, protect: args.deletionProtection };
+    const deletionPolicy = deletionPolicyOf(args.deletionProtection);
     const database = new gcp.sql.Database(
       `${name}-db`,
-      { project: args.project, instance: this.instance.name, name: args.database },
-      parent,
+      { project: args.project, instance: this.instance.name, name: args.database, deletionPolicy },
+      kept,
     );
-    const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, parent);
+    const password = new random.RandomPassword(
+      `${name}-password`,
+      { length: 32, special: false },
+      { parent: this },
+    );
     const user = new gcp.sql.User(
       `${name}-user`,
-      { project: args.project, instance: this.instance.name, name: args.user, password: password.result },
-      parent,
+      {
+        project: args.project,
+        instance: this.instance.name,
+        name: args.user,
+        password: password.result,
+        deletionPolicy,
+      },
+      kept,
     );
     this.connectionName = this.instance.connectionName;
     this.databaseName = database.name;
@@ -66,6 +81,14 @@ export class CloudSqlPostgres extends pulumi.ComponentResource {
     this.password = password.result;
     this.registerOutputs({ connectionName: this.connectionName });
   }
+}
+
+/**
+ * The provider's own guard for the database and user: PREVENT fails any plan that would delete
+ * them; undefined keeps the provider's default (delete).
+ */
+export function deletionPolicyOf(deletionProtection: boolean): "PREVENT" | undefined {
+  return deletionProtection ? "PREVENT" : undefined;
 }
 
 function createInstance(
@@ -112,6 +135,6 @@ function createInstance(
         userLabels: GCP_LABELS,
       },
     },
-    { parent, dependsOn: args.dependsOn },
+    { parent, dependsOn: args.dependsOn, protect: args.deletionProtection },
   );
 }

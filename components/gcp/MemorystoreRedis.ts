@@ -1,6 +1,8 @@
 /**
  * Memorystore for Redis on Private Service Access, with AUTH and in-transit encryption; the
- * URL (rediss://, password inside) and the server CA are what the app needs.
+ * URL (rediss://, password inside) and the server CA are what the app needs. With deletion
+ * protection (prod) the instance cannot be removed (Pulumi's `protect` and the provider's
+ * flag), and it writes RDB snapshots so a restart or failover does not lose the queue.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
@@ -13,8 +15,14 @@ export interface MemorystoreRedisArgs {
   tier: "BASIC" | "STANDARD_HA";
   memoryGb: number;
   version: string;
+  /** The instance cannot be deleted (prod); off, it is removable (dev). */
+  deletionProtection: boolean;
+  /** RDB snapshots this often (prod), or none. */
+  snapshotPeriod?: RdbSnapshotPeriod;
   dependsOn: pulumi.Resource[];
 }
+
+export type RdbSnapshotPeriod = "ONE_HOUR" | "SIX_HOURS" | "TWELVE_HOURS" | "TWENTY_FOUR_HOURS";
 
 /** With in-transit encryption Memorystore listens on 6378. */
 export const MEMORYSTORE_TLS_PORT = 6378;
@@ -43,13 +51,17 @@ export class MemorystoreRedis extends pulumi.ComponentResource {
         transitEncryptionMode: "SERVER_AUTHENTICATION",
         // Celery's queue must never be evicted to make room.
         redisConfigs: { "maxmemory-policy": "noeviction" },
+        deletionProtection: args.deletionProtection,
+        persistenceConfig: args.snapshotPeriod
+          ? { persistenceMode: "RDB", rdbSnapshotPeriod: args.snapshotPeriod }
+          : { persistenceMode: "DISABLED" },
         maintenancePolicy: {
           weeklyMaintenanceWindows: [
             { day: "SUNDAY", startTime: { hours: 3, minutes: 0, seconds: 0, nanos: 0 } },
           ],
         },
       },
-      { parent: this, dependsOn: args.dependsOn },
+      { parent: this, dependsOn: args.dependsOn, protect: args.deletionProtection },
     );
     this.host = this.instance.host;
     this.url = pulumi.secret(

@@ -77,8 +77,10 @@ function createBucket({ name, args, opts }: Scope): gcp.storage.Bucket {
         { action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: 30, withState: "ARCHIVED" } },
       ],
       forceDestroy: !args.deletionProtection,
+      // The provider refuses to delete a protected bucket, beside Pulumi's `protect`.
+      ...(args.deletionProtection ? { deletionPolicy: "PREVENT" } : {}),
     },
-    opts,
+    { ...opts, protect: args.deletionProtection },
   );
 }
 

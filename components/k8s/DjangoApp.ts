@@ -75,6 +75,8 @@ export interface DjangoAppArgs {
    * (a hash of the working copy) names the run-once Jobs, so changed code migrates again.
    */
   development?: { sourceClaimName: pulumi.Input<string>; sourceRevision: string };
+  /** What the migration Job waits for besides the settings (the GCP stacks' pre-migration backup Job). */
+  migrateAfter?: pulumi.Resource[];
 }
 
 export class DjangoApp extends pulumi.ComponentResource {

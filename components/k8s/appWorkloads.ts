@@ -81,10 +81,13 @@ function podTemplate(component: AppComponent, spec: PodSpec) {
 
 export type RunOnceJobs = { migrate: k8s.batch.v1.Job } & Partial<Record<RunOnceJob, k8s.batch.v1.Job>>;
 
-/** migrate always; collectstatic when static files live in a bucket (under its own uploading identity). */
+/**
+ * migrate always, after whatever args.migrateAfter names (a backup); collectstatic when static
+ * files live in a bucket (under its own uploading identity).
+ */
 export function createRunOnceJobs(scope: AppScope, shared: SharedPod): RunOnceJobs {
   const { staticFiles } = scope.args.backends;
-  const migrate = createRunOnceJob(scope, shared, "migrate", {});
+  const migrate = createRunOnceJob(scope, shared, "migrate", {}, scope.args.migrateAfter);
   if (staticFiles.kind !== "bucket") return { migrate };
   const uploader = createServiceAccount(
     scope,
@@ -107,6 +110,7 @@ function createRunOnceJob(
   shared: SharedPod,
   job: RunOnceJob,
   extra: Partial<AppPodInput>,
+  dependsOn: pulumi.Resource[] = [],
 ): k8s.batch.v1.Job {
   const command = COMMANDS[job];
   const dev = args.development;
@@ -127,7 +131,7 @@ function createRunOnceJob(
         template: podTemplate(job, appComponentPod(shared, job, spec)),
       },
     },
-    { parent },
+    { parent, dependsOn },
   );
 }
 

@@ -220,6 +220,7 @@ export const KEYS = {
   podsCidr: cidr(),
   servicesCidr: cidr(),
   masterCidr: cidr(),
+  backupBeforeMigrate: oneOf(["auto", "true", "false"]),
 } satisfies Record<string, z.ZodType<unknown, string>>;
 
 /** All keys at once: raw strings in, every value typed as its validator makes it. */

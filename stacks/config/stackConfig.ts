@@ -52,6 +52,8 @@ export interface GcpConfig {
   nodes: { machineType: string; minPerZone: number; maxPerZone: number; spot: boolean };
   masterAuthorizedNetworks: string[];
   deletionProtection: boolean;
+  /** An on-demand Cloud SQL backup before each new image's migration (backupBeforeMigrate, auto: production). */
+  backupBeforeMigrate: boolean;
   cloudSql: {
     version: ConfigValues["cloudSqlVersion"];
     tier: string;
@@ -146,6 +148,8 @@ function gcpConfig(v: ConfigValues): GcpConfig {
     },
     masterAuthorizedNetworks: v.masterAuthorizedNetworks,
     deletionProtection: v.deletionProtection,
+    backupBeforeMigrate:
+      v.backupBeforeMigrate === "auto" ? v.environment === "production" : v.backupBeforeMigrate === "true",
     cloudSql: {
       version: v.cloudSqlVersion,
       tier: v.cloudSqlTier,

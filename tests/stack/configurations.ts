@@ -24,6 +24,16 @@ const QUEUE_SCALING_AND_LOAD: Overrides = {
   "django-k8s:workerAutoscaling": "queue",
 };
 
+/** The dev stack switched to the production environment, with what production requires. */
+export const DEV_AS_PRODUCTION: Overrides = {
+  "django-k8s:environment": "production",
+  "django-k8s:clusterLocation": "regional",
+  "django-k8s:spotNodes": "false",
+  "django-k8s:cloudSqlHighAvailability": "true",
+  "django-k8s:redisTier": "STANDARD_HA",
+  "django-k8s:deletionProtection": "true",
+};
+
 export const CONFIGURATIONS: Configuration[] = [
   ...availableStacks().flatMap((stack): Configuration[] => [
     // Each stack as committed.
@@ -56,6 +66,8 @@ export const CONFIGURATIONS: Configuration[] = [
     stack: "dev",
     overrides: { "django-k8s:image": `europe-docker.pkg.dev/p/r/app@sha256:${"b".repeat(64)}` },
   },
+  // A production stack under another name: the production rules follow the environment.
+  { stack: "dev", overrides: DEV_AS_PRODUCTION },
 ];
 
 /** The name a run is provided under: its stack, its overrides in key order, and which run it is. */

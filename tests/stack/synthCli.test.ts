@@ -75,6 +75,7 @@ describe("npm run synth", () => {
         "inputs",
         "name",
         "parent",
+        "protect",
         "provider",
         "type",
         "urn",

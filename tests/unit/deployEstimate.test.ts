@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CREATION_SECONDS, DEFAULT_SECONDS, estimateDeployTime } from "../../synth/estimate";
+import { CREATION_SECONDS, DEFAULT_SECONDS, estimateDeployTime, JOB_SECONDS } from "../../synth/estimate";
 import type { RecordedResource } from "../../synth/recording";
 
 const resource = (
@@ -16,6 +16,7 @@ const resource = (
   parent,
   provider: "",
   dependencies: dependencies.map((d) => `urn:${d}`),
+  protect: false,
   inputs: {},
   state: {},
   unmaskedInputs: {},
@@ -45,8 +46,23 @@ describe("deploy-time estimate", () => {
     expect(estimate.chain.map((r) => r.name)).toEqual(["inner", "after"]);
   });
 
+  it("weighs the pre-migration backup Job as a backup, and the migration waits for it", () => {
+    const job = "kubernetes:batch/v1:Job";
+    const labelled = (name: string, component: string, dependencies: string[] = []) => ({
+      ...resource(name, job, dependencies),
+      inputs: { metadata: { labels: { "app.kubernetes.io/component": component } } },
+    });
+    const estimate = estimateDeployTime([
+      labelled("backup", "backup"),
+      labelled("migrate", "migrate", ["backup"]),
+    ]);
+    expect(JOB_SECONDS.backup!.seconds).toBeGreaterThan(CREATION_SECONDS[job]!.seconds);
+    expect(estimate.criticalSeconds).toBe(JOB_SECONDS.backup!.seconds + CREATION_SECONDS[job]!.seconds);
+    expect(estimate.chain.map((r) => r.name)).toEqual(["backup", "migrate"]);
+  });
+
   it("gives every typical time a public source", () => {
-    for (const [type, typical] of Object.entries(CREATION_SECONDS)) {
+    for (const [type, typical] of [...Object.entries(CREATION_SECONDS), ...Object.entries(JOB_SECONDS)]) {
       expect(typical.source, type).toMatch(/^https:\/\//);
       expect(typical.seconds).toBeGreaterThan(DEFAULT_SECONDS);
     }
