@@ -13,9 +13,18 @@ export interface PolicyConfig {
   requireHighAvailability?: boolean;
   /** GCP stacks: every container image must be pinned by digest. */
   requireImageDigests?: boolean;
+  /** prod: the stateful resources cannot be deleted (Pulumi protect and the providers' guards). */
+  requireDeletionProtection?: boolean;
 }
 
-type Check = (props: Record<string, any>, config: PolicyConfig) => string[];
+/** What a check sees of the resource besides its properties: its type and Pulumi options. */
+interface Subject {
+  type: string;
+  opts: Partial<Pick<ResourceValidationArgs["opts"], "protect">>;
+}
+/** A resource's properties as the policy runner hands them over. */
+type Props = ResourceValidationArgs["props"];
+type Check = (props: Props, config: PolicyConfig, subject: Subject) => string[];
 
 function policy(
   name: string,
@@ -32,7 +41,8 @@ function policy(
     validateResource: (args: ResourceValidationArgs, reportViolation) => {
       if (!types.includes(args.type)) return;
       const config = args.getConfig<PolicyConfig>() ?? {};
-      for (const problem of check(args.props, config)) reportViolation(`${args.name}: ${problem}`);
+      for (const problem of check(args.props, config, { type: args.type, opts: args.opts ?? {} }))
+        reportViolation(`${args.name}: ${problem}`);
     },
   };
 }
@@ -46,6 +56,32 @@ const WORKLOAD_TYPES = [
   "kubernetes:core/v1:Pod",
 ];
 const LONG_RUNNING = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
+
+/** The providers' own guards against deleting each stateful type, beside Pulumi's protect. */
+const STATEFUL_GUARDS: Record<string, (props: Props) => string[]> = {
+  "gcp:sql/databaseInstance:DatabaseInstance": (props) => [
+    ...(props.deletionProtection === true ? [] : ["has the provider's deletionProtection off"]),
+    ...(props.settings?.deletionProtectionEnabled === true
+      ? []
+      : ["has Cloud SQL's own deletion protection off (settings.deletionProtectionEnabled)"]),
+  ],
+  "gcp:sql/database:Database": (props) => preventDeletion(props),
+  "gcp:sql/user:User": (props) => preventDeletion(props),
+  "gcp:redis/instance:Instance": (props) => [
+    ...(props.deletionProtection === true ? [] : ["has deletionProtection off"]),
+    ...(props.persistenceConfig?.persistenceMode === "RDB" ? [] : ["keeps no RDB snapshots"]),
+  ],
+  "gcp:storage/bucket:Bucket": (props) => [
+    ...(props.forceDestroy === true ? ["is force-destroyable (forceDestroy deletes its objects)"] : []),
+    ...preventDeletion(props),
+  ],
+};
+
+function preventDeletion(props: Props): string[] {
+  return props.deletionPolicy === "PREVENT"
+    ? []
+    : [`has deletionPolicy ${props.deletionPolicy ?? "unset"}, not PREVENT`];
+}
 
 export const policies: ResourceValidationPolicy[] = [
   policy(
@@ -68,6 +104,17 @@ export const policies: ResourceValidationPolicy[] = [
       return problems;
     },
     { properties: { requireHighAvailability: { type: "boolean", default: false } } },
+  ),
+  policy(
+    "stateful-data-protected",
+    "Where required (prod): the Cloud SQL instance, database and user, Memorystore and the static bucket cannot be removed by a stack change or pulumi destroy (Pulumi protect and the providers' deletion protection), and Memorystore keeps RDB snapshots.",
+    Object.keys(STATEFUL_GUARDS),
+    (props, config, { type, opts }) => {
+      if (!config.requireDeletionProtection) return [];
+      const guards = STATEFUL_GUARDS[type]?.(props) ?? [];
+      return [...(opts.protect === true ? [] : ["is not protected (Pulumi's protect option)"]), ...guards];
+    },
+    { properties: { requireDeletionProtection: { type: "boolean", default: false } } },
   ),
   policy(
     "memorystore-auth-tls",

@@ -22,7 +22,9 @@ describe("policy pack", () => {
       for (const resource of run.resources.filter((r) => r.custom)) {
         for (const policy of policies) {
           expect(
-            violations(policy, resource.type, resource.unmaskedInputs as any, config[policy.name]),
+            violations(policy, resource.type, resource.unmaskedInputs as any, config[policy.name], {
+              protect: resource.protect,
+            }),
             `${stack} ${resource.name}`,
           ).toEqual([]);
           checked++;

@@ -13,6 +13,7 @@ export function violations(
   type: string,
   props: Record<string, any>,
   config: PolicyConfig = {},
+  opts: { protect?: boolean } = {},
 ) {
   const found: string[] = [];
   const args = {
@@ -20,7 +21,7 @@ export function violations(
     props,
     urn: `urn:test::${type}`,
     name: "subject",
-    opts: {},
+    opts,
     stackTags: new Map(),
     isType: () => false,
     specification: "",
