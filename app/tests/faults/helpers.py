@@ -3,8 +3,10 @@ often each visit's work took effect from the workers' logs."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from datetime import datetime
 
 from demo.models import Visit
 
@@ -50,3 +52,20 @@ def outcome(visit_ids: list[int], *worker_logs: str) -> dict[str, int]:
 
 def all_done(visit_ids: list[int]) -> bool:
     return Visit.objects.filter(pk__in=visit_ids, state=Visit.State.DONE).count() == len(visit_ids)
+
+
+_PLAIN_TIME = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}):")
+
+
+def logged_at(log: str, needle: str) -> list[float]:
+    """When each line of a role's log containing `needle` was written (epoch seconds), whether
+    the role logs JSON lines (production) or Celery's plain format."""
+    times = []
+    for line in log.splitlines():
+        if needle not in line:
+            continue
+        if line.startswith("{"):
+            times.append(datetime.fromisoformat(json.loads(line)["time"]).timestamp())
+        elif match := _PLAIN_TIME.match(line):
+            times.append(datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S,%f").timestamp())
+    return times
