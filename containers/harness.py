@@ -12,6 +12,7 @@ import base64
 import http.client
 import json
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -513,6 +514,9 @@ def main() -> int:
     except SpecError as exc:
         print(f"FAIL {exc}")
         return 1
+    # A TERM (the CI runner cancelling) unwinds through the finally below: containers, redis-server
+    # and database are removed as on any other failure.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     services = Services(options.run_id, options.work_dir)
     harness = Harness(objects, roles, services, options.run_id, options.work_dir)
     harness.skip = tuple(s for s in options.skip.split(",") if s)

@@ -132,19 +132,20 @@ fi
 # --- the checks can fail: each broken spec must fail, naming the role and the cause ------------
 if [ "$mode" != main ]; then
   say "self-test: deliberately broken pod specs must fail"
+  # case|role|what the first failure line must say (an extended regex; | separates alternatives)
   while IFS='|' read -r case role cause; do
     id="${run_id}n${#runs[@]}"
     out="$work/self-test-$case.log"
     if harness "$id" --mutate "$case:$role" --roles "migrate,$role" --skip busy >"$out" 2>&1; then
       echo "SELF-TEST FAIL $case:$role: the broken spec passed every check"; status=1
-    elif ! grep -q "^FAIL $role: .*$cause" "$out"; then
+    elif ! grep -Eq "^FAIL $role: .*($cause)" "$out"; then
       echo "SELF-TEST FAIL $case:$role: it failed, but no 'FAIL $role: ...$cause' message:"; sed 's/^/    | /' "$out"; status=1
     else
       echo "self-test $case:$role failed as it must: $(grep -m1 "^FAIL $role: " "$out" | cut -c1-160)"
     fi
   done <<'EOF'
 env-name|web|REDIS_URL
-readonly-tmp|worker|Read-only file system
+readonly-tmp|worker|Read-only file system|No usable temporary directory
 unreadable-uid|web|Permission denied
 EOF
 fi
