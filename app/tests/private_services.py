@@ -51,8 +51,9 @@ class RedisServer:
     same server after a restart (what the tests that stop or restart Redis rely on).
     """
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, settings: dict[str, str] | None = None):
         self.directory = directory
+        self.settings = settings or {}  # redis.conf directives given on the command line
         self.port: int | None = None
         self.proc: subprocess.Popen | None = None
 
@@ -84,7 +85,8 @@ class RedisServer:
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.proc = subprocess.Popen(
             [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-            + ["--dir", str(self.directory)],
+            + ["--dir", str(self.directory)]
+            + [arg for name, value in self.settings.items() for arg in (f"--{name}", value)],
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,  # only prctl runs between fork and exec
