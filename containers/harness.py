@@ -46,6 +46,21 @@ WRITE_CHECK = (
 )
 
 
+def readable(line: str) -> list[str]:
+    """A log line as text lines: a JSON log record (Cloud Logging's shape) gives its message and
+    the lines of its exception, so the cause of a crash is found in either log format."""
+    if not line.startswith("{"):
+        return [line]
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return [line]
+    if not isinstance(record, dict):
+        return [line]
+    parts = [record.get(key) for key in ("message", "exc_info", "exception", "stack_trace")]
+    return [text.strip() for part in parts if isinstance(part, str) for text in part.splitlines()]
+
+
 class Fail(Exception):
     """A check failed; the message names the cause (the role is added where it is caught)."""
 
@@ -90,7 +105,7 @@ class Running:
 
     def cause(self) -> str:
         """The exception a crashed process logged last, else its last log line."""
-        lines = [line.strip() for line in self.logs().splitlines() if line.strip()]
+        lines = [line for raw in self.logs().splitlines() for line in readable(raw.strip()) if line]
         for line in reversed(lines):
             if EXCEPTION_LINE.match(line):
                 return line[:300]
