@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -5,14 +6,19 @@ import { defineConfig } from "vitest/config";
  * - unit: pure functions and single components under mocks, each file importing only what it tests;
  * - repo: the repository's own files and tools (README, workflows, scripts, the policy pack runner);
  * - stack: the whole program. globalSetup runs it once per configuration and every file reads
- *   those runs, so no file runs the program itself (`vitest related` on a module picks only
- *   the unit files that import it; `vitest run --project stack` re-checks the whole program).
+ *   those runs, so no file runs the program itself and `vitest related <module>` picks the files
+ *   that import the module, not every file that reads a run (`vitest run --project stack`
+ *   re-checks the whole program).
  */
 export default defineConfig({
   test: {
-    // No test file runs the program or keeps state in a module, so files share a worker's
-    // module cache: @pulumi/pulumi and the components load once per worker, not once per file.
+    // No test file leaves state in a module for the next one, so files share a worker's module
+    // cache: @pulumi/pulumi and the components load once per worker, not once per file.
     isolate: false,
+    // vitest's default leaves a core to its main process (one worker on two cores); these files
+    // mostly wait on child processes (the synth CLI, the app, the policy runner), so every core
+    // gets a worker.
+    maxWorkers: availableParallelism(),
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [
