@@ -7,7 +7,7 @@ and GUNICORN_THREADS override the defaults (the Pulumi program sets them from th
 
 import os
 
-from config import drain
+from config import drain, env, logs, metrics
 from config.cpu import whole_cpus
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
@@ -39,6 +39,20 @@ accesslog = "-"
 errorlog = "-"
 # The load balancer's X-Forwarded-* headers are trusted; only it can reach the pod.
 forwarded_allow_ips = "*"
+# gunicorn's own lines as JSON (plain when debugging), like the app's (config/logs.py); the
+# access lines come from the app's RequestLogMiddleware instead, with the trace and view timing.
+logconfig_dict = logs.config(env.boolean("DJANGO_DEBUG", default=False))
+# Metrics (config/metrics.py): every worker process writes its figures under
+# PROMETHEUS_MULTIPROC_DIR, emptied here before the app is loaded; the master serves their sum.
+metrics.prepare_multiprocess_dir()
+
+
+def when_ready(server):
+    metrics.serve(multiprocess_files=True)
+
+
+def child_exit(server, worker):
+    metrics.process_exited(worker.pid)
 
 
 def on_starting(server):

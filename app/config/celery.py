@@ -74,3 +74,10 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
 
 
 app.steps["worker"].add(WorkerHeartbeat)
+
+
+# Observability (docs/observability.md): logs through settings.LOGGING, task and queue metrics.
+from . import logs, metrics  # noqa: E402 - after the app exists, which these connect to
+
+logs.install_celery(app)
+metrics.install_celery(app)

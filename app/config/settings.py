@@ -9,7 +9,7 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 
-from . import env, timing
+from . import env, logs, sentry, timing
 from .cpu import whole_cpus
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,12 +31,16 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_prometheus",
     "demo",
 ]
 
 MIDDLEWARE = [
     # First, so probes are answered whatever their Host header and never redirected to HTTPS.
     "config.health.HealthCheckMiddleware",
+    # After the probes, so they are neither counted nor logged (docs/observability.md).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -45,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -69,7 +74,8 @@ TEMPLATES = [
 # The same variable names the postgres image reads, so one Secret feeds both.
 DATABASES = {
     "default": {
-        "ENGINE": "django.db.backends.postgresql",
+        # Django's PostgreSQL backend with query counts and timings (django-prometheus).
+        "ENGINE": "django_prometheus.db.backends.postgresql",
         "HOST": env.setting("POSTGRES_HOST", "localhost", DEBUG),
         "PORT": env.integer("POSTGRES_PORT", 5432, minimum=1),
         "NAME": env.setting("POSTGRES_DB", "app", DEBUG),
@@ -111,12 +117,13 @@ if REDIS_TLS:
 # CACHE_REQUEST_TIMEOUT, so a Redis outage, or a Redis that accepts connections but never
 # answers, costs the page one second at most (publish, cache read, cache write) instead of
 # taking the web tier down. Redis answers in about a millisecond when it is well.
-REDIS_REQUEST_TIMEOUT = 0.3
-CACHE_REQUEST_TIMEOUT = 0.2
+REDIS_REQUEST_TIMEOUT = 0.25
+CACHE_REQUEST_TIMEOUT = 0.15
 
 CACHES = {
     "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
+        # django-redis with hit/miss counts and call timings (config/metrics.py).
+        "BACKEND": "config.metrics.TimedRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "cache",
         # Every cache key expires (see config/cache.py): the Redis eviction policy,
@@ -272,10 +279,8 @@ USE_TZ = True
 # Upper bound on tasks one /api/batch call may enqueue, so the endpoint cannot flood the queue.
 DEMO_BATCH_MAX = env.integer("DEMO_BATCH_MAX", 50, minimum=1)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.get("DJANGO_LOG_LEVEL", "INFO")},
-}
+# JSON lines for Cloud Logging, plain text when debugging; no secret in any line (config/logs.py).
+LOGGING = logs.config(DEBUG, env.get("DJANGO_LOG_LEVEL", "INFO"))
+
+# Error reports to Sentry when SENTRY_DSN is set; otherwise sentry_sdk is never imported.
+SENTRY_ENABLED = sentry.init()
