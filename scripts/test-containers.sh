@@ -64,6 +64,12 @@ with psycopg.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postg
     conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(sys.argv[1])))
 EOF
   done
+  # Only what this run's builds left untagged (the previous build of this tag, build stages,
+  # a failed build's layers); images that were dangling before are not ours to remove.
+  if [ -n "${dangling_before+set}" ]; then
+    comm -13 <(echo "$dangling_before") <(podman images -q --filter dangling=true | sort) \
+      | xargs -r podman rmi --force >/dev/null 2>&1 || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -103,8 +109,6 @@ if [ "$mode" != self-test ] || ! podman image exists "$image"; then
   started=$(now); build_image --no-cache; cold=$(since "$started")
   say "building again (cached)"
   started=$(now); build_image; cached=$(since "$started")
-  # Remove only what these builds left untagged (the previous build of this tag, its stages).
-  comm -13 <(echo "$dangling_before") <(podman images -q --filter dangling=true | sort) | xargs -r podman rmi --force >/dev/null 2>&1 || true
   size_mb=$(podman image inspect --format '{{.Size}}' "$image" | awk '{ printf "%.0f", $1 / 1000000 }')
   echo "image $image: $size_mb MB, built in $cold s cold, $cached s cached (base: $base_kind)"
   if [ "${base_kind%%,*}" = stand-in ]; then
