@@ -3,8 +3,9 @@
 import os
 from datetime import UTC, datetime
 
-from celery import Celery, Task, bootsteps
+from celery import Celery, bootsteps
 from celery.backends.redis import RedisBackend
+from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 
 import heartbeat
@@ -12,9 +13,10 @@ import heartbeat
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
-class BoundedTask(Task):
+class BoundedTask(DjangoTask):
     """Refuses a countdown/ETA long enough for Redis to redeliver the held task to a second
-    worker (see config/timing.py): countdown + time limit must stay below the visibility timeout."""
+    worker (see config/timing.py): countdown + time limit must stay below the visibility timeout.
+    A DjangoTask, as Celery's Django fixup would make it (``delay_on_commit``)."""
 
     def apply_async(self, args=None, kwargs=None, task_id=None, producer=None, link=None, link_error=None, **options):
         limit = settings.TASK_MAX_COUNTDOWN

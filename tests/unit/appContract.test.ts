@@ -65,7 +65,7 @@ describe("the app contract", () => {
     for (const role of ["worker", "beat", "flower"] as const) {
       expect(COMMANDS[role].slice(0, 3)).toEqual(["celery", "-A", "config"]);
     }
-    expect(read("config/celery.py")).toContain('Celery("config")');
+    expect(read("config/celery.py")).toContain('Celery("config"');
   });
 
   it("the probes use the app's paths and heartbeat files", () => {
