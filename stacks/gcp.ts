@@ -28,6 +28,7 @@ import { PostgresCredentials } from "../components/k8s/PostgresCredentials";
 import { APP_CONTEXT_DIR, watchCommands, workloadArgs } from "./appArgs";
 import type { GcpStackConfig } from "./config";
 import { gcpBackends } from "./gcpBackends";
+import { IMAGE_OUTPUT, previousImage } from "./previousImage";
 
 type Platform = ReturnType<typeof gcpPlatform>;
 type DataServices = ReturnType<typeof gcpDataServices>;
@@ -361,7 +362,9 @@ function gcpOutputs(
     cloudSqlConnectionName: data.sql.connectionName,
     redisHost: data.redis.host,
     bucketName: data.cdn.bucket.name,
-    image: pulumi.output(data.image),
+    [IMAGE_OUTPUT]: pulumi.output(data.image),
+    // What the deploy workflow rolls back to when the smoke check fails after this update.
+    previousImage: previousImage(),
     migrationJob: app.migrationJob.metadata.name,
     // The Job that backed up Cloud SQL before migrationJob ran; empty when backupBeforeMigrate is off.
     backupJob: backup ? backup.job.metadata.name : pulumi.output(""),

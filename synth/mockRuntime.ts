@@ -67,7 +67,8 @@ export async function runWithMocks(
     call: (args) => mockCall(args),
   });
   monitor.onRegister = onRegister;
-  pulumi.runtime.setMockOptions(monitor, project, stack, false);
+  // The organization a self-managed (gs://) backend reports: what StackReference names start with.
+  pulumi.runtime.setMockOptions(monitor, project, stack, false, "organization");
   // What setMocks switches on after setMockOptions; secrets must travel as secrets.
   Object.assign(getStore(), {
     supportsSecrets: true,

@@ -72,7 +72,10 @@ function gcpComputed(type: string, name: string, inputs: Record<string, any>): R
       };
     case "gcp:compute/address:Address":
       // A regional external address (Cloud NAT's).
-      return { name: inputs.name ?? name, address: `35.187.0.${1 + (Number.parseInt(short(name), 16) % 250)}` };
+      return {
+        name: inputs.name ?? name,
+        address: `35.187.0.${1 + (Number.parseInt(short(name), 16) % 250)}`,
+      };
     case "gcp:storage/bucket:Bucket":
       return { name: inputs.name ?? `${name}-${short(name)}`, url: `gs://${name}` };
     case "gcp:compute/network:Network":
@@ -107,6 +110,9 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs): {
   switch (args.type) {
     case "random:index/randomPassword:RandomPassword":
       return { id: args.name, state: { ...inputs, result: mockSecretValue(args.name) } };
+    case "pulumi:pulumi:StackReference":
+      // As on a first deploy: the stack has no outputs yet.
+      return { id: inputs.name ?? args.name, state: { ...inputs, outputs: {}, secretOutputNames: [] } };
     case "docker-build:index:Image":
       return {
         id: args.name,
@@ -162,6 +168,7 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unkn
     };
   }
   // The project number names Google's service agents (GKE's, for the secrets key).
-  if (args.token === "gcp:organizations/getProject:getProject") return { ...args.inputs, number: "123456789012" };
+  if (args.token === "gcp:organizations/getProject:getProject")
+    return { ...args.inputs, number: "123456789012" };
   return args.inputs;
 }

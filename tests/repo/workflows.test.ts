@@ -5,13 +5,22 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
+import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEPLOY_ENVIRONMENTS } from "../../bootstrap/program";
 import { ROOT } from "../../synth/stackFiles";
 
-type Step = { uses?: string; run?: string; with?: Record<string, unknown>; name?: string };
+type Step = {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  name?: string;
+  id?: string;
+  if?: string;
+  env?: Record<string, string>;
+};
 type Job = {
   uses?: string;
   needs?: string | string[];
@@ -174,6 +183,79 @@ describe("deploy workflow", () => {
       // Queued, never cancelled halfway through an update.
       expect(job.concurrency).toEqual({ group: `pulumi-${stack}`, "cancel-in-progress": false });
     }
+  });
+});
+
+describe("deploy workflow: smoke check and rollback", () => {
+  const jobOf = (stack: string) => workflow("deploy.yml").jobs[stack]!;
+  const stepNamed = (job: Job, name: string) => {
+    const found = (job.steps ?? []).find((s) => s.name === name);
+    if (!found) throw new Error(`no step "${name}"`);
+    return found;
+  };
+
+  it.each([...DEPLOY_ENVIRONMENTS])("%s: checks the live site right after pulumi up", (stack) => {
+    const job = jobOf(stack);
+    const steps = job.steps!;
+    const up = pulumiStep(job)!;
+    expect(up.id).toBe("up");
+    const smoke = stepNamed(job, "Smoke check");
+    expect(steps.indexOf(smoke)).toBe(steps.indexOf(up) + 1);
+    expect(smoke.env).toEqual({ APP_URL: expression("steps.up.outputs.appUrl") });
+    expect(smoke.run).toBe(
+      'python3 scripts/smoke-check.py "$APP_URL" --timeout 600 --markdown "$GITHUB_STEP_SUMMARY"',
+    );
+    expect(fs.existsSync(path.join(ROOT, "scripts", "smoke-check.py"))).toBe(true);
+  });
+
+  it.each([...DEPLOY_ENVIRONMENTS])(
+    "%s: after a failed smoke check, deploys the stack's previous image, then fails with a summary",
+    (stack) => {
+      const job = jobOf(stack);
+      const rollback = stepNamed(job, "Roll back to the previous image");
+      expect(rollback.if).toBe(
+        "failure() && steps.smoke.outcome == 'failure' && steps.up.outputs.previousImage != ''",
+      );
+      const up = pulumiStep(job)!;
+      // The same update as the deploy, policy pack included, with only the image pinned.
+      const { "config-map": configMap, ...rest } = rollback.with!;
+      expect(rest).toEqual({ ...up.with, command: "up" });
+      expect(parse(String(configMap))).toEqual({
+        "django-k8s:image": { value: expression("steps.up.outputs.previousImage"), secret: false },
+      });
+      const report = stepNamed(job, "Report the rollback");
+      expect(report.if).toBe("failure() && steps.smoke.outcome == 'failure'");
+      expect(report.run).toContain('>> "$GITHUB_STEP_SUMMARY"');
+      expect(report.env!.ROLLBACK).toBe(expression("steps.rollback.outcome"));
+    },
+  );
+
+  it.each([
+    ["success", "rolled back to the previous image app@sha256:old"],
+    ["skipped", "no previous image recorded (a first deploy): nothing to roll back to"],
+    ["failure", "the rollback to app@sha256:old failed too: see its step"],
+  ])("says in the job summary what the rollback did (%s)", (outcome, message) => {
+    const summary = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "summary-")), "summary.md");
+    const result = spawnSync("bash", ["-e", "-c", stepNamed(jobOf("prod"), "Report the rollback").run!], {
+      env: {
+        PATH: process.env.PATH,
+        PREVIOUS_IMAGE: "app@sha256:old",
+        FAILED_IMAGE: "app@sha256:new",
+        ROLLBACK: outcome,
+        GITHUB_STEP_SUMMARY: summary,
+      },
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(`::error::smoke check failed after deploying app@sha256:new; ${message}\n`);
+    expect(fs.readFileSync(summary, "utf8")).toBe(
+      `\n**Deploy of \`app@sha256:new\` failed its smoke check; ${message}.**\n`,
+    );
+  });
+
+  it("reads back the output the stack records its previous image under", () => {
+    const gcpStack = read(path.join(ROOT, "stacks", "gcp.ts"));
+    expect(gcpStack).toMatch(/previousImage: previousImage\(\)/);
   });
 });
 
