@@ -387,7 +387,10 @@ class Harness:
         if not self.wait_ready(worker):
             return
         port = web.plan.ports[podspec.port_of(web.role, web.role.container["ports"][0]["containerPort"])]
-        status, _, body = http_post(port, f"/api/batch?count=1&ms={BUSY_TASK_MS}", 10)
+        # The batch endpoint admits the token's holders only (app/demo/batch_guard.py): web's own Secret has it.
+        token = self.services.values_of(self.objects, "Secret", self.secret_with("BATCH_API_TOKEN", web.role))
+        auth = {"Authorization": f"Bearer {token['BATCH_API_TOKEN']}"}
+        status, _, body = http_post(port, f"/api/batch?count=1&ms={BUSY_TASK_MS}", 10, auth)
         if status != 202:
             self.fail("web", f"POST /api/batch answered HTTP {status}: {body[:200]!r}")
             return
@@ -491,8 +494,8 @@ def http_get(port: int, path: str, headers: dict, timeout: float) -> tuple[int, 
     return _http("GET", port, path, headers, timeout)
 
 
-def http_post(port: int, path: str, timeout: float) -> tuple[int, dict, bytes]:
-    return _http("POST", port, path, {"Content-Length": "0"}, timeout)
+def http_post(port: int, path: str, timeout: float, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    return _http("POST", port, path, {"Content-Length": "0", **(headers or {})}, timeout)
 
 
 def _http(method: str, port: int, path: str, headers: dict, timeout: float) -> tuple[int, dict, bytes]:

@@ -331,6 +331,7 @@ function loadGeneratorVm(
       subnet: network.subnet.id,
       targetUrl: target.ingress.url,
       rate: target.rate,
+      batchToken: target.app.batchToken,
       dependsOn: [...apis.need("compute"), target.ingress.ingress, target.app.deployments.web],
     },
     onGcp,

@@ -39,6 +39,7 @@ export function minikubeStack(config: MinikubeStackConfig) {
         namespace: platform.namespace,
         webService: app.webService.metadata.name,
         rate: config.loadGenerator.rate,
+        batchToken: app.batchToken,
       },
       platform.inCluster,
     );

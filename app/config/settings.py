@@ -18,8 +18,11 @@ DEBUG = env.boolean("DJANGO_DEBUG", default=False)
 
 if DEBUG:
     SECRET_KEY = env.get("DJANGO_SECRET_KEY") or "insecure-development-key-only-used-with-DJANGO_DEBUG"
-else:
+elif env.boolean("DJANGO_NEEDS_SECRET_KEY", default=True):
     SECRET_KEY = env.required("DJANGO_SECRET_KEY", "it signs sessions and CSRF tokens when DJANGO_DEBUG is off")
+else:
+    # Flower signs nothing and is not given the key (docs/security.md); empty, Django refuses any use.
+    SECRET_KEY = ""
 
 ALLOWED_HOSTS = env.csv("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env.csv("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -72,15 +75,17 @@ TEMPLATES = [
 
 # --- PostgreSQL -------------------------------------------------------------------------
 # The same variable names the postgres image reads, so one Secret feeds both.
+# Flower and collectstatic run no query and are not given the credentials (docs/security.md).
+DATABASE_OPTIONAL = DEBUG or not env.boolean("DJANGO_NEEDS_DATABASE", default=True)
 DATABASES = {
     "default": {
         # Django's PostgreSQL backend with query counts and timings (django-prometheus).
         "ENGINE": "django_prometheus.db.backends.postgresql",
         "HOST": env.setting("POSTGRES_HOST", "localhost", DEBUG),
         "PORT": env.integer("POSTGRES_PORT", 5432, minimum=1),
-        "NAME": env.setting("POSTGRES_DB", "app", DEBUG),
-        "USER": env.setting("POSTGRES_USER", "app", DEBUG),
-        "PASSWORD": env.setting("POSTGRES_PASSWORD", "", DEBUG, allow_empty=True),
+        "NAME": env.setting("POSTGRES_DB", "app", DATABASE_OPTIONAL),
+        "USER": env.setting("POSTGRES_USER", "app", DATABASE_OPTIONAL),
+        "PASSWORD": env.setting("POSTGRES_PASSWORD", "", DATABASE_OPTIONAL, allow_empty=True),
         # Persistent connections with a liveness check: no reconnect per request, and a
         # connection dropped by a database failover is replaced instead of failing a request.
         "CONN_MAX_AGE": env.integer("POSTGRES_CONN_MAX_AGE", 60, minimum=0),

@@ -8,6 +8,14 @@ from demo.views import PRIMES_CACHE_KEY, count_primes
 
 pytestmark = pytest.mark.django_db
 
+# The batch endpoint's token (demo/batch_guard.py); test_batch_guard.py tests the refusals.
+BATCH_AUTH = {"HTTP_AUTHORIZATION": "Bearer test-batch-token"}
+
+
+@pytest.fixture(autouse=True)
+def batch_token(monkeypatch):
+    monkeypatch.setenv("BATCH_API_TOKEN", "test-batch-token")
+
 
 def test_count_primes_is_right():
     assert count_primes(10) == 4  # 2, 3, 5, 7
@@ -39,7 +47,7 @@ def test_task_status_reports_a_pending_task(client, clean_redis):
 
 
 def test_batch_enqueues_bounded_cpu_work(client, clean_redis, settings):
-    response = client.post("/api/batch?count=3&ms=50", HTTP_HOST="app.example.com")
+    response = client.post("/api/batch?count=3&ms=50", HTTP_HOST="app.example.com", **BATCH_AUTH)
     assert response.status_code == 202
     body = response.json()
     assert body["enqueued"] == 3 and body["ms"] == 50 and len(body["ids"]) == 3
@@ -56,7 +64,7 @@ def test_batch_enqueues_bounded_cpu_work(client, clean_redis, settings):
     ],
 )
 def test_batch_rejects_bad_input(client, clean_redis, query, message):
-    response = client.post(f"/api/batch?{query}", HTTP_HOST="app.example.com")
+    response = client.post(f"/api/batch?{query}", HTTP_HOST="app.example.com", **BATCH_AUTH)
     assert response.status_code == 400
     assert message in response.json()["error"]
     assert clean_redis.llen("celery") == 0

@@ -15,6 +15,11 @@ export interface LoadGeneratorVmArgs {
   /** The app's public URL, ending with a slash. */
   targetUrl: pulumi.Input<string>;
   rate: number;
+  /**
+   * The batch endpoint's token (a secret). It reaches the VM in its user-data, so whoever may
+   * read the instance's metadata (compute.instances.get) may read it: docs/security.md.
+   */
+  batchToken: pulumi.Input<string>;
   dependsOn: pulumi.Resource[];
 }
 
@@ -50,7 +55,11 @@ export class LoadGeneratorVm extends pulumi.ComponentResource {
         serviceAccount: { email: account.email, scopes: ["https://www.googleapis.com/auth/cloud-platform"] },
         shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
         metadata: {
-          "user-data": pulumi.output(args.targetUrl).apply((url) => cloudInit(url, args.rate)),
+          "user-data": pulumi.secret(
+            pulumi
+              .all([args.targetUrl, args.batchToken])
+              .apply(([url, token]) => cloudInit(url, args.rate, token)),
+          ),
           "enable-oslogin": "TRUE",
           "block-project-ssh-keys": "true",
           "google-logging-enabled": "true",

@@ -11,7 +11,6 @@ import { ENV } from "./appContract";
 import { createNetworkPolicies, createServices } from "./appNetwork";
 import type { Role } from "./appRoles";
 import { type DjangoSettings, settingsData } from "./appSettings";
-import { appVolumes } from "./appVolumes";
 import {
   APP_SERVICE_ACCOUNT,
   type AppScope,
@@ -85,6 +84,8 @@ export class DjangoApp extends pulumi.ComponentResource {
   readonly webService: k8s.core.v1.Service;
   readonly flowerService: k8s.core.v1.Service;
   readonly flowerPassword: pulumi.Output<string>;
+  /** Who holds it may POST /api/batch (a secret): for the load generator. */
+  readonly batchToken: pulumi.Output<string>;
   readonly deployments: Record<Role, k8s.apps.v1.Deployment>;
 
   constructor(name: string, args: DjangoAppArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -93,6 +94,7 @@ export class DjangoApp extends pulumi.ComponentResource {
 
     const settings = createSettings(scope);
     this.flowerPassword = settings.flowerPassword;
+    this.batchToken = settings.batchToken;
     const jobs = createRunOnceJobs(scope, settings.pod);
     this.migrationJob = jobs.migrate;
     this.collectstaticJob = jobs.collectstatic;
@@ -114,6 +116,8 @@ export class DjangoApp extends pulumi.ComponentResource {
 export interface AppSettings {
   /** Flower's generated basic-auth password (a secret), for the stack's outputs. */
   flowerPassword: pulumi.Output<string>;
+  /** The batch endpoint's token (a secret). */
+  batchToken: pulumi.Output<string>;
   /** What every pod of the app is given: image, identity, settings, secret files, sidecars. */
   pod: SharedPod;
 }
@@ -137,6 +141,7 @@ export function createSettings(scope: AppScope): AppSettings {
     { length: 32, special: false },
     opts,
   );
+  const batchToken = new random.RandomPassword(`${name}-batch-token`, { length: 43, special: false }, opts);
   const secret = new k8s.core.v1.Secret(
     `${name}-secrets`,
     {
@@ -146,6 +151,7 @@ export function createSettings(scope: AppScope): AppSettings {
         [ENV.secretKey]: secretKey.result,
         [ENV.redisUrl]: pulumi.secret(backends.redisUrl),
         [ENV.flowerBasicAuth]: pulumi.interpolate`${args.flower.user}:${flowerPassword.result}`,
+        [ENV.batchToken]: batchToken.result,
       },
     },
     opts,
@@ -167,23 +173,22 @@ export function createSettings(scope: AppScope): AppSettings {
     APP_SERVICE_ACCOUNT,
     backends.podExtras?.serviceAccountAnnotations,
   );
-  const volumes = appVolumes({
-    appSecretName: secret.metadata.name,
-    databaseSecretName: backends.database.credentialsSecretName,
-    redisCaConfigMapName: redisCa?.metadata.name,
-    sourceClaimName: args.development?.sourceClaimName,
-  });
   return {
     flowerPassword: flowerPassword.result,
+    batchToken: batchToken.result,
     pod: {
       image: args.image,
       imagePullPolicy: args.imagePullPolicy,
       serviceAccountName: identity.metadata.name,
       envFrom: [{ configMapRef: { name: configMap.metadata.name } }],
-      sharedEnv: volumes.env,
       sidecars: backends.podExtras?.sidecars,
-      extraVolumes: volumes.volumes,
-      extraVolumeMounts: volumes.volumeMounts,
+      // Each part mounts only the secrets it reads (appComponentPod, appVolumes.ts).
+      files: {
+        appSecretName: secret.metadata.name,
+        databaseSecretName: backends.database.credentialsSecretName,
+        redisCaConfigMapName: redisCa?.metadata.name,
+        sourceClaimName: args.development?.sourceClaimName,
+      },
     },
   };
 }

@@ -1,7 +1,7 @@
 /** The load generator as a Deployment beside the app (minikube): fortio aimed at the web Service. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { FORTIO_IMAGE, loadStreams } from "../loadgen/fortio";
+import { BATCH_PAYLOAD_FILE, batchPayload, FORTIO_IMAGE, loadStreams } from "../loadgen/fortio";
 import { APP_NAME, WEB_PORT, WEB_SERVICE_PORT } from "./appContract";
 import { egressPolicy, toPods } from "./networkPolicies";
 import { checkovSkips } from "./scannerSkips";
@@ -12,6 +12,8 @@ export interface LoadGeneratorArgs {
   /** The web Service's name (WEB_SERVICE_NAME): passed as the Service's output, so the load waits for it. */
   webService: pulumi.Input<string>;
   rate: number;
+  /** The batch endpoint's token (DjangoApp.batchToken, a secret): mounted as fortio's payload file. */
+  batchToken: pulumi.Input<string>;
 }
 
 const NONROOT = 65532;
@@ -22,12 +24,21 @@ export class LoadGenerator extends pulumi.ComponentResource {
 
   constructor(name: string, args: LoadGeneratorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("django-k8s:k8s:LoadGenerator", name, {}, opts);
+    const payload = new k8s.core.v1.Secret(
+      `${name}-batch`,
+      {
+        metadata: { namespace: args.namespace, labels: standardLabels(SELF, SELF) },
+        type: "Opaque",
+        stringData: { [PAYLOAD_KEY]: pulumi.secret(pulumi.output(args.batchToken).apply(batchPayload)) },
+      },
+      { parent: this },
+    );
     const containers = pulumi
       .output(args.webService)
       .apply((service) => loadContainers(`http://${service}:${WEB_SERVICE_PORT}/`, args.rate));
     this.deployment = new k8s.apps.v1.Deployment(
       name,
-      loadGeneratorDeploymentArgs(args.namespace, containers),
+      loadGeneratorDeploymentArgs(args.namespace, containers, payload.metadata.name),
       { parent: this },
     );
     // It may reach web's pods and nothing else.
@@ -42,7 +53,11 @@ export class LoadGenerator extends pulumi.ComponentResource {
   }
 }
 
-/** One fortio container per load stream, under the restricted profile. Pure. */
+const PAYLOAD_VOLUME = "batch-payload";
+const PAYLOAD_KEY = "batch-payload";
+const [PAYLOAD_DIR] = BATCH_PAYLOAD_FILE.split(`/${PAYLOAD_KEY}`);
+
+/** One fortio container per load stream, under the restricted profile; the batch stream reads its payload file. Pure. */
 export function loadContainers(baseUrl: string, rate: number): k8s.types.input.core.v1.Container[] {
   return loadStreams(baseUrl, rate).map((stream) =>
     hardenedContainer({
@@ -50,6 +65,10 @@ export function loadContainers(baseUrl: string, rate: number): k8s.types.input.c
       image: FORTIO_IMAGE,
       args: stream.args,
       resources: resources({ cpuRequest: "50m", cpuLimit: "500m", memory: "128Mi" }),
+      volumeMounts:
+        stream.name === "batch"
+          ? [{ name: PAYLOAD_VOLUME, mountPath: PAYLOAD_DIR, readOnly: true }]
+          : undefined,
     }),
   );
 }
@@ -57,6 +76,7 @@ export function loadContainers(baseUrl: string, rate: number): k8s.types.input.c
 export function loadGeneratorDeploymentArgs(
   namespace: pulumi.Input<string>,
   containers: pulumi.Input<k8s.types.input.core.v1.Container[]>,
+  payloadSecretName: pulumi.Input<string>,
 ): k8s.apps.v1.DeploymentArgs {
   const labels = standardLabels(SELF, SELF);
   return {
@@ -69,7 +89,23 @@ export function loadGeneratorDeploymentArgs(
     spec: {
       replicas: 1,
       selector: { matchLabels: selectorLabels(SELF, SELF) },
-      template: { metadata: { labels }, spec: { ...isolatedPod(NONROOT, NONROOT), containers } },
+      template: {
+        metadata: { labels },
+        spec: {
+          ...isolatedPod(NONROOT, NONROOT),
+          containers,
+          volumes: [
+            {
+              name: PAYLOAD_VOLUME,
+              secret: {
+                secretName: payloadSecretName,
+                defaultMode: 0o440,
+                items: [{ key: PAYLOAD_KEY, path: PAYLOAD_KEY }],
+              },
+            },
+          ],
+        },
+      },
     },
   };
 }

@@ -63,6 +63,11 @@ export const ENV = {
   staticBucket: "STATIC_BUCKET",
   staticUrl: "STATIC_URL",
   flowerBasicAuth: "FLOWER_BASIC_AUTH",
+  /** Who may POST /api/batch: web checks it, the load generator sends it (app/demo/batch_guard.py). */
+  batchToken: "BATCH_API_TOKEN",
+  /** "false" for the parts given no database credentials / no secret key (SECRETS_READ below). */
+  needsDatabase: "DJANGO_NEEDS_DATABASE",
+  needsSecretKey: "DJANGO_NEEDS_SECRET_KEY",
   webConcurrency: "WEB_CONCURRENCY",
   celeryConcurrency: "CELERY_CONCURRENCY",
   celeryTaskTimeLimit: "CELERY_TASK_TIME_LIMIT",
@@ -79,6 +84,30 @@ export const DATABASE_SECRETS_DIR = "/run/secrets/postgres";
 
 /** The keys of the database credentials Secret: what the postgres image reads, and Django too. */
 export const DATABASE_SECRET_KEYS = [ENV.postgresDb, ENV.postgresUser, ENV.postgresPassword] as const;
+/** The keys of the app's own Secret. */
+export const APP_SECRET_KEYS = [ENV.secretKey, ENV.redisUrl, ENV.flowerBasicAuth, ENV.batchToken] as const;
+export type SecretName = (typeof APP_SECRET_KEYS)[number] | (typeof DATABASE_SECRET_KEYS)[number];
+
+/**
+ * The secrets each part of the app reads, and so the only ones it is given (appVolumes.ts
+ * mounts exactly these): the one place this is decided. Django's settings need the secret key,
+ * Redis and (to run queries) the database; collectstatic runs no query; Flower only talks to
+ * the broker and checks its own basic auth; only web checks the batch token.
+ */
+export const SECRETS_READ = {
+  web: [ENV.secretKey, ENV.redisUrl, ...DATABASE_SECRET_KEYS, ENV.batchToken],
+  worker: [ENV.secretKey, ENV.redisUrl, ...DATABASE_SECRET_KEYS],
+  beat: [ENV.secretKey, ENV.redisUrl, ...DATABASE_SECRET_KEYS],
+  flower: [ENV.redisUrl, ENV.flowerBasicAuth],
+  migrate: [ENV.secretKey, ENV.redisUrl, ...DATABASE_SECRET_KEYS],
+  collectstatic: [ENV.secretKey, ENV.redisUrl],
+} as const satisfies Record<string, readonly SecretName[]>;
+export type AppPart = keyof typeof SECRETS_READ;
+
+/** Whether `part` is given (and so reads) `secret`. */
+export function reads(part: AppPart, secret: SecretName): boolean {
+  return (SECRETS_READ[part] as readonly SecretName[]).includes(secret);
+}
 
 /** `<KEY>_FILE=<dir>/<KEY>` for each key of a Secret mounted at `dir`: how the app (and the postgres image) find them. */
 export function secretFileEnv(dir: string, keys: readonly string[]): { name: string; value: string }[] {

@@ -17,6 +17,7 @@ import {
   heartbeatCheck,
   LIVENESS_PATH,
   READINESS_PATH,
+  reads,
   WEB_PORT,
   WORKER_HEARTBEAT_FILE,
 } from "./appContract";
@@ -31,9 +32,16 @@ export type Role = (typeof ROLES)[number];
 export type RunOnceJob = "migrate" | "collectstatic";
 /** Every part of the app that runs the image: its `app.kubernetes.io/component` label. */
 export type AppComponent = Role | RunOnceJob;
+/** Every part, each with its row in the app contract's SECRETS_READ (`reads` accepts only those). */
+export const APP_COMPONENTS: readonly AppComponent[] = [...ROLES, "migrate", "collectstatic"];
 
-/** The parts that talk to the database: they get the platform's sidecars (Flower and collectstatic do not). */
-export const DATABASE_CLIENT_ROLES: AppComponent[] = ["web", "worker", "beat", "migrate"];
+/**
+ * The parts that talk to the database (those given its password, appContract's SECRETS_READ):
+ * they get the platform's sidecars (Flower and collectstatic do not).
+ */
+export const DATABASE_CLIENT_ROLES: AppComponent[] = APP_COMPONENTS.filter((part) =>
+  reads(part, ENV.postgresPassword),
+);
 
 export interface RoleDeployment {
   /** The Deployment's name: Celery's roles say what they are. */

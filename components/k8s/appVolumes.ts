@@ -1,22 +1,27 @@
 /**
- * What every pod of the app mounts, and the `<NAME>_FILE` variables that point the app at the
- * mounted secrets: secrets reach it only as read-only files, never as environment values.
- * Pure, so it is tested without mocks.
+ * What one part of the app mounts, and the `<NAME>_FILE` variables that point the app at the
+ * mounted secrets: secrets reach it only as read-only files, never as environment values, and
+ * each part gets exactly the secrets the app contract says it reads (SECRETS_READ), nothing
+ * more. Pure, so it is tested without mocks.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import {
   APP_DIR,
+  APP_SECRET_KEYS,
   APP_SECRETS_DIR,
+  type AppPart,
   DATABASE_SECRET_KEYS,
   DATABASE_SECRETS_DIR,
   ENV,
+  reads,
+  type SecretName,
   secretFileEnv,
 } from "./appContract";
 import { REDIS_CA_MOUNT } from "./appSettings";
 
 export interface AppVolumeSources {
-  /** The app's own Secret (secret key, Redis URL, Flower's credentials). */
+  /** The app's own Secret (APP_SECRET_KEYS: secret key, Redis URL, Flower's credentials, batch token). */
   appSecretName: pulumi.Input<string>;
   /** The database credentials Secret (PostgresCredentials). */
   databaseSecretName: pulumi.Input<string>;
@@ -29,31 +34,21 @@ export interface AppVolumeSources {
 export interface AppVolumes {
   volumes: k8s.types.input.core.v1.Volume[];
   volumeMounts: k8s.types.input.core.v1.VolumeMount[];
-  /** The `<NAME>_FILE` variables, one per secret the app reads from the app and database Secrets. */
+  /** The `<NAME>_FILE` variables of the secrets mounted, and what the part goes without. */
   env: k8s.types.input.core.v1.EnvVar[];
 }
 
 // Owner and group may read; the pods' fsGroup is the app's group, nobody else gets in.
 const SECRET_FILE_MODE = 0o440;
-/** The app Secret's keys that the app reads through `_FILE` (Flower reads its own from the directory). */
-const APP_SECRET_FILE_KEYS = [ENV.secretKey, ENV.redisUrl] as const;
+/** Flower reads its credentials from the directory itself: a FLOWER_* variable would be a Flower option. */
+const READ_FROM_DIRECTORY: readonly SecretName[] = [ENV.flowerBasicAuth];
 
-export function appVolumes(sources: AppVolumeSources): AppVolumes {
+export function appVolumes(sources: AppVolumeSources, part: AppPart): AppVolumes {
+  const appKeys = APP_SECRET_KEYS.filter((key) => reads(part, key));
+  const databaseKeys = DATABASE_SECRET_KEYS.filter((key) => reads(part, key));
   const mounted = [
-    {
-      volume: {
-        name: "app-secrets",
-        secret: { secretName: sources.appSecretName, defaultMode: SECRET_FILE_MODE },
-      },
-      mountPath: APP_SECRETS_DIR,
-    },
-    {
-      volume: {
-        name: "database-secrets",
-        secret: { secretName: sources.databaseSecretName, defaultMode: SECRET_FILE_MODE },
-      },
-      mountPath: DATABASE_SECRETS_DIR,
-    },
+    ...secretVolume("app-secrets", sources.appSecretName, appKeys, APP_SECRETS_DIR),
+    ...secretVolume("database-secrets", sources.databaseSecretName, databaseKeys, DATABASE_SECRETS_DIR),
     ...(sources.redisCaConfigMapName === undefined
       ? []
       : [
@@ -78,8 +73,37 @@ export function appVolumes(sources: AppVolumeSources): AppVolumes {
     volumes: mounted.map(({ volume }) => volume),
     volumeMounts: mounted.map(({ volume, mountPath }) => ({ name: volume.name, mountPath, readOnly: true })),
     env: [
-      ...secretFileEnv(APP_SECRETS_DIR, APP_SECRET_FILE_KEYS),
-      ...secretFileEnv(DATABASE_SECRETS_DIR, DATABASE_SECRET_KEYS),
+      ...secretFileEnv(
+        APP_SECRETS_DIR,
+        appKeys.filter((key) => !READ_FROM_DIRECTORY.includes(key)),
+      ),
+      ...secretFileEnv(DATABASE_SECRETS_DIR, databaseKeys),
+      // Without them the settings would stop start-up, as they must where they are needed.
+      ...(databaseKeys.length === 0 ? [{ name: ENV.needsDatabase, value: "false" }] : []),
+      ...(reads(part, ENV.secretKey) ? [] : [{ name: ENV.needsSecretKey, value: "false" }]),
     ],
   };
+}
+
+/** One Secret projected with only `keys` (none: no volume at all). */
+function secretVolume(
+  name: string,
+  secretName: pulumi.Input<string>,
+  keys: readonly string[],
+  mountPath: string,
+) {
+  if (keys.length === 0) return [];
+  return [
+    {
+      volume: {
+        name,
+        secret: {
+          secretName,
+          defaultMode: SECRET_FILE_MODE,
+          items: keys.map((key) => ({ key, path: key })),
+        },
+      },
+      mountPath,
+    },
+  ];
 }

@@ -19,6 +19,7 @@ import {
   type RunOnceJob,
   roleSpecs,
 } from "./appRoles";
+import { type AppVolumeSources, appVolumes } from "./appVolumes";
 import type { DjangoAppArgs } from "./DjangoApp";
 import { checkovSkips } from "./scannerSkips";
 import { runOnceJobName, selectorLabels, standardLabels } from "./specs";
@@ -34,7 +35,13 @@ export interface AppScope {
 }
 
 /** What every pod of the app shares, whatever its role (see createSettings). */
-export type SharedPod = Omit<AppPodInput, "command" | "sizes">;
+export type SharedPod = Omit<
+  AppPodInput,
+  "command" | "sizes" | "sharedEnv" | "extraVolumes" | "extraVolumeMounts"
+> & {
+  /** Where the secrets and files come from; each part mounts only what it reads (appVolumes). */
+  files: AppVolumeSources;
+};
 
 export const APP_SERVICE_ACCOUNT = APP_NAME;
 export const COLLECTSTATIC_SERVICE_ACCOUNT = `${APP_NAME}-collectstatic`;
@@ -68,8 +75,13 @@ export function createServiceAccount(
 
 /** One part's pod: the shared settings, its own spec, and the platform's sidecars only where it talks to the database. */
 export function appComponentPod(shared: SharedPod, component: AppComponent, spec: RoleSpec): PodSpec {
+  const { files, ...pod } = shared;
+  const mounted = appVolumes(files, component);
   return appPodSpec({
-    ...shared,
+    ...pod,
+    sharedEnv: mounted.env,
+    extraVolumes: mounted.volumes,
+    extraVolumeMounts: mounted.volumeMounts,
     sidecars: DATABASE_CLIENT_ROLES.includes(component) ? shared.sidecars : undefined,
     ...spec,
   });

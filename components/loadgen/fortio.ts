@@ -12,6 +12,17 @@ export const FORTIO_IMAGE =
 /** The demo's batch endpoint: 5 tasks of 200 ms CPU each per call (app/demo/views.py). */
 export const BATCH_PATH = "api/batch";
 export const BATCH_PAYLOAD = "count=5&ms=200";
+/**
+ * The batch endpoint admits only the token's holders (app/demo/batch_guard.py). fortio reads a
+ * payload from a file but no header, so the token travels as the form's `token` field, in a
+ * file mounted from a Secret: never on a command line or in the environment.
+ */
+export const BATCH_PAYLOAD_FILE = "/run/secrets/load-generator/batch-payload";
+
+/** The payload file's content (a secret, since it holds the token). */
+export function batchPayload(token: string): string {
+  return `${BATCH_PAYLOAD}&token=${encodeURIComponent(token)}`;
+}
 
 export interface LoadStream {
   name: "pages" | "batch";
@@ -50,16 +61,16 @@ export function loadStreams(baseUrl: string, rate: number): LoadStream[] {
         "-allow-initial-errors",
         "-content-type",
         "application/x-www-form-urlencoded",
-        "-payload",
-        BATCH_PAYLOAD,
+        "-payload-file",
+        BATCH_PAYLOAD_FILE,
         `${baseUrl}${BATCH_PATH}`,
       ],
     },
   ];
 }
 
-/** cloud-init for Container-Optimized OS: one restarting systemd unit per stream. */
-export function cloudInit(baseUrl: string, rate: number): string {
+/** cloud-init for Container-Optimized OS: one restarting systemd unit per stream, and the batch payload (a secret) for fortio's user only. */
+export function cloudInit(baseUrl: string, rate: number, batchToken: string): string {
   const units = loadStreams(baseUrl, rate).map(
     (stream) => `  - path: /etc/systemd/system/load-${stream.name}.service
     permissions: "0644"
@@ -71,19 +82,28 @@ export function cloudInit(baseUrl: string, rate: number): string {
       After=network-online.target docker.service
       [Service]
       ExecStartPre=-/usr/bin/docker rm -f load-${stream.name}
-      ExecStart=/usr/bin/docker run --rm --name load-${stream.name} --read-only --cap-drop ALL --user 65532:65532 ${FORTIO_IMAGE} ${stream.args.map(shellQuote).join(" ")}
+      ExecStartPre=/bin/chown ${FORTIO_USER}:${FORTIO_USER} ${VM_PAYLOAD_FILE}
+      ExecStart=/usr/bin/docker run --rm --name load-${stream.name} --read-only --cap-drop ALL --user ${FORTIO_USER}:${FORTIO_USER} --volume ${VM_PAYLOAD_FILE}:${BATCH_PAYLOAD_FILE}:ro ${FORTIO_IMAGE} ${stream.args.map(shellQuote).join(" ")}
       ExecStop=/usr/bin/docker stop load-${stream.name}
       Restart=always
       RestartSec=5`,
   );
   return `#cloud-config
 write_files:
+  - path: ${VM_PAYLOAD_FILE}
+    permissions: "0400"
+    owner: root:root
+    content: ${JSON.stringify(batchPayload(batchToken))}
 ${units.join("\n")}
 runcmd:
   - systemctl daemon-reload
   - systemctl start load-pages.service load-batch.service
 `;
 }
+
+/** fortio's image runs as this non-root user; the payload file belongs to it on the VM. */
+export const FORTIO_USER = 65532;
+const VM_PAYLOAD_FILE = "/etc/django-k8s/batch-payload";
 
 function shellQuote(arg: string): string {
   return /^[\w.:/=@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;

@@ -1,7 +1,7 @@
 /** Autoscaling on every stack and switch: HPAs, KEDA, PDBs that never block a drain, the load generator. */
 import { describe, expect, it } from "vitest";
 import { KEDA_CHART } from "../../components/k8s/Keda";
-import { FORTIO_IMAGE, loadStreams } from "../../components/loadgen/fortio";
+import { cloudInit, FORTIO_IMAGE, loadStreams } from "../../components/loadgen/fortio";
 import { restrictedViolations } from "../../lib/podSecurity";
 import type { ProgramRun } from "../../synth/recording";
 import { manifests } from "../../synth/render";
@@ -99,7 +99,10 @@ describe.each(availableStacks())("%s stack", (stack) => {
       expect(inputs.bootDisk.initializeParams.image).toBe("cos-cloud/cos-stable");
       expect(inputs.networkInterfaces[0].accessConfigs).toBeUndefined();
       expect(inputs.shieldedInstanceConfig.enableSecureBoot).toBe(true);
-      const userData: string = inputs.metadata["user-data"];
+      // It carries the batch token, so the whole user-data is a secret; its text comes from cloudInit.
+      expect(inputs.metadata["user-data"]).toBe("[secret]");
+      const userData = cloudInit(String(on.outputs.appUrl?.value), 50, "the-token");
+      expect(userData).toContain("token=the-token");
       expect(userData).toContain(`${FORTIO_IMAGE} load -qps 50`);
       expect(userData).toContain(String(on.outputs.appUrl?.value));
       expect(userData).toContain("api/batch");
