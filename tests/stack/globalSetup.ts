@@ -2,11 +2,11 @@
  * Runs the program under mocks once for each configuration in configurations.ts and hands the
  * runs to every whole-stack test file through vitest's provide/inject: the program runs once
  * per configuration per suite, not once per file. The runs are made in child processes
- * (synthesizeChild.ts), two at a time on two cores, so a failing program cannot take down the
- * test runner, and travel to the test workers in memory: the inputs with secrets in clear
- * (unmaskedInputs) are never written to disk.
+ * (synthesizeChild.ts), two taking jobs from one queue on two cores, so a failing program
+ * cannot take down the test runner; they travel to the test workers in memory: the inputs with
+ * secrets in clear (unmaskedInputs) are never written to disk.
  */
-import { fork } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import type { TestProject } from "vitest/node";
@@ -22,41 +22,54 @@ declare module "vitest" {
   }
 }
 
-interface Job {
+export interface Job {
   key: string;
   stack: string;
   overrides: Overrides;
-}
-export interface ChildRequest {
-  configurations: Job[];
 }
 export type ChildResult = { key: string; run: ProgramRun } | { key: string; failure: string };
 
 const CHILD = path.join(__dirname, "synthesizeChild.ts");
 
-/** Runs `jobs` in one child after another until every job has a run or a failure. */
-async function synthesize(jobs: Job[], runs: Record<string, SharedRun>): Promise<void> {
-  let pending = jobs.filter((job) => !runs[job.key]);
-  while (pending.length > 0) {
-    const child = fork(CHILD, [], {
-      execArgv: ["--import", "tsx"],
-      serialization: "advanced",
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    child.on("message", (result: ChildResult) => {
-      runs[result.key] = "run" in result ? result.run : { failure: result.failure };
-    });
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    child.send({ configurations: pending } satisfies ChildRequest);
-    const code = await exited;
-    const before = pending.length;
-    pending = pending.filter((job) => !runs[job.key]);
-    if (pending.length === before) {
-      // The child died before finishing the first job: report that, and go on with the rest.
-      runs[pending[0]!.key] = { failure: `the synthesizing process exited with ${code}` };
-      pending = pending.slice(1);
+function startChild(): ChildProcess {
+  return fork(CHILD, [], {
+    execArgv: ["--import", "tsx"],
+    serialization: "advanced",
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+}
+
+/** Sends `job` to `child`; resolves with its answer, or a failure when the child exits first. */
+function runIn(child: ChildProcess, job: Job): Promise<SharedRun> {
+  return new Promise((resolve) => {
+    const onMessage = (result: ChildResult) => {
+      if (result.key !== job.key) return;
+      child.off("exit", onExit);
+      child.off("message", onMessage);
+      resolve("run" in result ? result.run : { failure: result.failure });
+    };
+    const onExit = (code: number | null) => {
+      child.off("message", onMessage);
+      resolve({ failure: `the synthesizing process exited with ${code}` });
+    };
+    child.on("message", onMessage);
+    child.once("exit", onExit);
+    child.send(job);
+  });
+}
+
+/** Takes jobs from the shared queue until it is empty, in a child it replaces after a failure. */
+async function synthesizer(queue: Job[], runs: Record<string, SharedRun>): Promise<void> {
+  let child: ChildProcess | undefined;
+  for (let job = queue.shift(); job; job = queue.shift()) {
+    child ??= startChild();
+    runs[job.key] = await runIn(child, job);
+    if ("failure" in runs[job.key]!) {
+      child.kill();
+      child = undefined;
     }
   }
+  child?.disconnect();
 }
 
 export default async function synthesizeEveryConfiguration(project: TestProject): Promise<void> {
@@ -67,15 +80,12 @@ export default async function synthesizeEveryConfiguration(project: TestProject)
       overrides,
     })),
   );
+  const count = jobs.length;
+  const started = Date.now();
   const children = Math.max(1, Math.min(2, availableParallelism()));
   const runs: Record<string, SharedRun> = {};
-  await Promise.all(
-    Array.from({ length: children }, (_, c) =>
-      synthesize(
-        jobs.filter((_, i) => i % children === c),
-        runs,
-      ),
-    ),
-  );
+  await Promise.all(Array.from({ length: children }, () => synthesizer(jobs, runs)));
   project.provide("programRuns", runs);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`stack: ${count} program runs in ${children} processes, ${seconds} s`);
 }

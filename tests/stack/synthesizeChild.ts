@@ -1,12 +1,12 @@
 /**
  * Runs in a child process forked by globalSetup.ts: runs the program under mocks for each
- * configuration it is sent and sends each run back over the IPC channel (in memory, never to
- * disk: the runs carry secrets in clear). A child that meets a failing program reports it
- * and exits, because a failed run can leave registrations in flight that would land in the
- * next run; globalSetup starts a fresh child for the rest.
+ * configuration it is sent, one at a time, and sends each run back over the IPC channel (in
+ * memory, never to disk: the runs carry secrets in clear). A child that meets a failing program
+ * reports it and exits, because a failed run can leave registrations in flight that would land
+ * in the next run; globalSetup starts a fresh child for the rest.
  */
 import { runProgram } from "../../synth/harness";
-import type { ChildRequest, ChildResult } from "./globalSetup";
+import type { ChildResult, Job } from "./globalSetup";
 
 // @pulumi/pulumi captures a stack trace for every promise it makes (debuggablePromise, for a
 // leak report these runs never print); formatting them through tsx's source maps is over half
@@ -21,26 +21,21 @@ const send = (message: ChildResult) =>
 /** The configuration being run, if any: the one a failure belongs to. */
 let current: string | undefined;
 const fail = async (error: unknown) => {
-  if (current)
-    await send({
-      key: current,
-      failure: error instanceof Error ? (error.stack ?? error.message) : String(error),
-    });
+  if (current) await send({ key: current, failure: String(error) });
   process.exit(1);
 };
 process.on("unhandledRejection", fail);
 process.on("uncaughtException", fail);
 
-process.once("message", async ({ configurations }: ChildRequest) => {
-  for (const { key, stack, overrides } of configurations) {
-    current = key;
-    try {
-      const run = await runProgram(stack, overrides);
-      current = undefined;
-      await send({ key, run });
-    } catch (error) {
-      await fail(error);
-    }
+process.on("message", async ({ key, stack, overrides }: Job) => {
+  current = key;
+  try {
+    const run = await runProgram(stack, overrides);
+    current = undefined;
+    await send({ key, run });
+  } catch (error) {
+    await fail(error);
   }
-  process.exit(0);
 });
+// Ends when globalSetup closes the IPC channel.
+process.on("disconnect", () => process.exit(0));
