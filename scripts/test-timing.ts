@@ -37,7 +37,16 @@ function childCpuSeconds(): number | undefined {
 }
 
 /** Runs vitest with the timing reporter; returns wall seconds, child CPU seconds and file times. */
-function vitest(args: string[]): { wall: number; cpu?: number; files: FileTime[]; status: number | null } {
+interface VitestRun {
+  wall: number;
+  cpu?: number;
+  files: FileTime[];
+  status: number | null;
+  /** The stack project's globalSetup line: how many program runs took how long. */
+  programRuns?: string;
+}
+
+function vitest(args: string[]): VitestRun {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "test-timing-")), "files.json");
   const cpuBefore = childCpuSeconds();
   const started = process.hrtime.bigint();
@@ -61,6 +70,7 @@ function vitest(args: string[]): { wall: number; cpu?: number; files: FileTime[]
     cpu: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
     files,
     status: result.status,
+    programRuns: /stack: (\d+ program runs in .*)$/m.exec(result.stdout)?.[1],
   };
 }
 
@@ -81,6 +91,7 @@ function main(): number {
         `(target <= ${TARGET.suiteSeconds} s on 2 cores: ${verdict(suite.wall <= TARGET.suiteSeconds)})`,
     );
     ok &&= suite.wall <= TARGET.suiteSeconds && suite.status === 0;
+    if (suite.programRuns) console.log(`  before any stack file: ${suite.programRuns} (globalSetup)`);
     const byTime = [...suite.files].sort((a, b) => b.seconds - a.seconds);
     const slowest = byTime[0];
     if (slowest) console.log(`slowest file: ${slowest.file} (${slowest.project}) ${s(slowest.seconds)}`);
