@@ -1,0 +1,107 @@
+"""Migrations that the release still running during a rollout survives.
+
+While a deploy rolls out, the previous release keeps serving against the schema the new
+migration Job has just changed. django-migration-linter reads each migration's SQL and flags
+what breaks that release: dropping or renaming a column or table, a NOT NULL column without a
+database default, and the like (docs/operations.md, "Migrations that survive a rollout"). Every migration of the
+project's apps must pass, unless it carries the reviewed marker: a class attribute
+``unsafe_reviewed = "<why it is safe now, and who reviewed it>"`` that exempts exactly that
+migration. A deliberately unsafe fixture app (tests/unsafe_migrations) proves the linter catches
+what it should and that the marker exempts only what it marks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django.test import override_settings
+from django_migration_linter import MigrationLinter
+
+from .conftest import APP_DIR
+
+pytestmark = pytest.mark.django_db
+
+REVIEWED_MARKER = "unsafe_reviewed"
+# A reason short enough to be a placeholder ("ok", "safe") is not a review.
+MIN_REASON_LENGTH = 20
+FIXTURE_APP = "tests.unsafe_migrations"
+
+
+def reviewed_migrations(app_label: str) -> dict[str, str]:
+    """The app's migrations that carry the reviewed marker, with their reasons."""
+    marked = {}
+    for (label, name), migration in MigrationLoader(connection).disk_migrations.items():
+        if label != app_label or not hasattr(migration, REVIEWED_MARKER):
+            continue
+        reason = getattr(migration, REVIEWED_MARKER)
+        if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON_LENGTH:
+            raise ValueError(
+                f"{label}.{name}: {REVIEWED_MARKER} = {reason!r}; expected the reason it is safe now and who "
+                f"reviewed it (at least {MIN_REASON_LENGTH} characters)"
+            )
+        marked[name] = reason
+    return marked
+
+
+def lint(app_label: str) -> MigrationLinter:
+    """Lints every migration of one app, the reviewed ones exempt; warnings count as errors."""
+    linter = MigrationLinter(
+        no_cache=True,
+        include_apps=[app_label],
+        ignore_name=reviewed_migrations(app_label),
+        all_warnings_as_errors=True,
+    )
+    linter.lint_all_migrations(app_label=app_label)
+    return linter
+
+
+def project_apps() -> list[str]:
+    """The apps of this project (code under app/, not a library) that have migrations."""
+    return sorted(
+        config.label
+        for config in apps.get_app_configs()
+        if Path(config.path).is_relative_to(APP_DIR)
+        and not Path(config.path).is_relative_to(APP_DIR / "tests")
+        and (Path(config.path) / "migrations").is_dir()
+    )
+
+
+def test_the_project_has_apps_with_migrations_to_lint():
+    assert "demo" in project_apps()
+
+
+@pytest.mark.parametrize("app_label", project_apps())
+def test_every_migration_is_safe_for_the_release_still_running(app_label, capsys):
+    linter = lint(app_label)
+    output = capsys.readouterr().out
+    assert linter.nb_total > 0, f"no migration of {app_label} was linted"
+    assert not linter.has_errors, (
+        f"{app_label} has a migration the running release would not survive (docs/operations.md, "
+        f"expand/contract; a reviewed exception carries {REVIEWED_MARKER}):\n{output}"
+    )
+
+
+@override_settings(INSTALLED_APPS=[*settings.INSTALLED_APPS, FIXTURE_APP])
+def test_the_linter_catches_the_unsafe_fixture_and_exempts_only_the_reviewed_one(capsys):
+    linter = lint("unsafe_migrations")
+    output = capsys.readouterr().out
+    assert linter.has_errors
+    assert (linter.nb_valid, linter.nb_erroneous, linter.nb_ignored) == (1, 1, 1), output
+    assert "(unsafe_migrations, 0002_unsafe)... ERR" in output
+    assert "DROPPING columns" in output and "NOT NULL" in output, output
+    assert "(unsafe_migrations, 0003_reviewed)... IGNORE" in output
+
+
+@override_settings(INSTALLED_APPS=[*settings.INSTALLED_APPS, FIXTURE_APP])
+def test_a_marker_without_a_reason_is_refused(monkeypatch):
+    reviewed = MigrationLoader(connection).disk_migrations[("unsafe_migrations", "0003_reviewed")]
+    monkeypatch.setattr(type(reviewed), REVIEWED_MARKER, "ok")
+    with pytest.raises(
+        ValueError, match=r"unsafe_migrations.0003_reviewed: unsafe_reviewed = 'ok'; expected the reason"
+    ):
+        lint("unsafe_migrations")
