@@ -2,19 +2,24 @@
  * The bootstrap: created once, by a person, with their own credentials; after it, CI deploys
  * with no JSON key anywhere. A versioned GCS bucket for Pulumi state, a KMS key for stack
  * secrets, a Workload Identity pool whose provider trusts only this repository's GitHub
- * OIDC tokens, and two service accounts those tokens may act as: the deployer, only from jobs
- * in the `dev` and `prod` GitHub environments (which GitHub restricts to main, prod behind
- * reviewers), and a read-only previewer for pull requests.
+ * OIDC tokens, and the service accounts those tokens may act as: one deployer per environment,
+ * only from jobs in that GitHub environment (`dev`, `prod`: GitHub restricts them to main, prod
+ * behind reviewers) and holding its roles only in that environment's project, and a read-only
+ * previewer for pull requests. dev and prod may live in two projects (`stackProjects`); the
+ * state bucket, key and identity pool stay in the bootstrap's own project.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { grantProjectRoles } from "../lib/gcpIam";
+import { BACKUP_ROLE_ID } from "../components/gcp/PreMigrationBackup";
+import { grantProjectRoles, roleSuffix } from "../lib/gcpIam";
 
 export interface BootstrapConfig {
   project: string;
   region: string;
   /** owner/name */
   repository: string;
+  /** The project each environment's stack deploys to (all in `project` unless configured). */
+  stackProjects: Record<Environment, string>;
 }
 
 const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
@@ -25,7 +30,9 @@ export function loadBootstrapConfig(config = new pulumi.Config()): BootstrapConf
   const project = config.require("gcpProject");
   const region = config.get("gcpRegion") ?? "europe-west1";
   const repository = config.require("githubRepository");
+  const stackProjects = parseStackProjects(config.get("stackProjects") ?? "", project);
   const problems = [
+    ...stackProjects.problems,
     ...(PROJECT_ID.test(project)
       ? []
       : [`django-k8s-bootstrap:gcpProject: got ${JSON.stringify(project)}; expected a project ID`]),
@@ -34,12 +41,39 @@ export function loadBootstrapConfig(config = new pulumi.Config()): BootstrapConf
       : [`django-k8s-bootstrap:githubRepository: got ${JSON.stringify(repository)}; expected owner/name`]),
   ];
   if (problems.length > 0) throw new Error(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
-  return { project, region, repository };
+  return { project, region, repository, stackProjects: stackProjects.projects };
+}
+
+/** `dev=my-django-dev,prod=my-django-prod`; an environment not named deploys to `project`. */
+export function parseStackProjects(raw: string, project: string) {
+  const projects = Object.fromEntries(DEPLOY_ENVIRONMENTS.map((env) => [env, project])) as Record<
+    Environment,
+    string
+  >;
+  const problems: string[] = [];
+  const key = "django-k8s-bootstrap:stackProjects";
+  for (const entry of raw
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const [env, id] = entry.split("=").map((part) => part.trim());
+    if (!(DEPLOY_ENVIRONMENTS as readonly string[]).includes(env ?? "")) {
+      problems.push(
+        `${key}: got ${JSON.stringify(entry)}; expected <environment>=<project ID> with environment one of ${DEPLOY_ENVIRONMENTS.join(", ")}`,
+      );
+    } else if (!PROJECT_ID.test(id ?? "")) {
+      problems.push(`${key}: got ${JSON.stringify(entry)}; expected a project ID after "${env}="`);
+    } else {
+      projects[env as Environment] = id!;
+    }
+  }
+  return { projects, problems };
 }
 
 /**
- * What the deployer may do: create and change exactly the kinds of resources the stacks hold.
- * Project IAM admin is needed to grant the nodes' and the app's roles; nothing grants Owner.
+ * What a deployer may do in its environment's project: create and change exactly the kinds of
+ * resources the stacks hold. Nothing grants Owner or Editor. Project IAM admin is not here: it
+ * is granted under a condition (GRANTABLE_ROLES) below.
  */
 export const DEPLOYER_ROLES = [
   "roles/serviceusage.serviceUsageAdmin",
@@ -55,11 +89,47 @@ export const DEPLOYER_ROLES = [
   "roles/artifactregistry.admin",
   "roles/iam.serviceAccountAdmin",
   "roles/iam.serviceAccountUser",
-  "roles/resourcemanager.projectIamAdmin",
+  // The pre-migration backup's custom role.
+  "roles/iam.roleAdmin",
+  // The cluster's secrets key, the Binary Authorization policy, the Private Google Access zone.
+  "roles/cloudkms.admin",
+  "roles/binaryauthorization.policyEditor",
+  "roles/dns.admin",
 ];
+
+/**
+ * The project roles the stacks grant (nodes, the app's pods, the load generator VM, the
+ * pre-migration backup's custom role): the only ones a deployer may add or remove, by an IAM
+ * condition on project IAM admin. tests/stack/deployerGrants.test.ts checks this list against
+ * every grant the stacks make.
+ */
+export function grantableRoles(project: string): string[] {
+  return [
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+    "roles/monitoring.viewer",
+    "roles/stackdriver.resourceMetadata.writer",
+    "roles/artifactregistry.reader",
+    "roles/cloudsql.client",
+    `projects/${project}/roles/${BACKUP_ROLE_ID}`,
+  ];
+}
+
+/** The condition that limits project IAM admin to granting (or revoking) `roles` only. */
+export function grantsOnlyCondition(roles: readonly string[]) {
+  return {
+    title: "grants only the stacks' roles",
+    description: "Project IAM admin may add or remove bindings of the roles the stacks grant, and no other.",
+    expression: `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${roles.map((r) => `'${r}'`).join(", ")}])`,
+  };
+}
+
+/** Granted to each deployer only under grantsOnlyCondition. */
+export const PROJECT_IAM_ADMIN = "roles/resourcemanager.projectIamAdmin";
 
 /** GitHub environments whose jobs may deploy; the workflows name the same ones. */
 export const DEPLOY_ENVIRONMENTS = ["dev", "prod"] as const;
+export type Environment = (typeof DEPLOY_ENVIRONMENTS)[number];
 
 /**
  * What a pull request's preview may do: read the project and the clusters, read state, decrypt
@@ -91,7 +161,7 @@ const APIS = [
 ];
 
 export function bootstrap(config: BootstrapConfig) {
-  const { project, region, repository } = config;
+  const { project, region, repository, stackProjects } = config;
   const apis = APIS.map(
     (service) =>
       new gcp.projects.Service(service.split(".")[0]!, { project, service, disableOnDestroy: false }),
@@ -148,7 +218,7 @@ export function bootstrap(config: BootstrapConfig) {
   const ciIdentity = (
     prefix: string,
     displayName: string,
-    access: { projectRoles: string[]; stateRole: string; keyRole: string },
+    access: { projects: string[]; projectRoles: string[]; stateRole: string; keyRole: string },
     subjects: Record<string, string>,
   ) => {
     const account = new gcp.serviceaccount.Account(
@@ -157,7 +227,11 @@ export function bootstrap(config: BootstrapConfig) {
       afterApis,
     );
     const short = prefix.replace(/^pulumi-/, "");
-    grantProjectRoles(short, { project, member: account.member, roles: access.projectRoles });
+    for (const target of access.projects) {
+      // Named as before when the stacks share the bootstrap's project.
+      const name = target === project ? short : `${short}-${target}`;
+      grantProjectRoles(name, { project: target, member: account.member, roles: access.projectRoles });
+    }
     new gcp.storage.BucketIAMMember(`${short}-state`, {
       bucket: stateBucket.name,
       role: access.stateRole,
@@ -178,22 +252,35 @@ export function bootstrap(config: BootstrapConfig) {
     return account;
   };
 
-  const deployer = ciIdentity(
-    "pulumi-deployer",
-    "Pulumi deployer (GitHub Actions, dev and prod)",
-    {
-      projectRoles: DEPLOYER_ROLES,
-      stateRole: "roles/storage.objectAdmin",
-      keyRole: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
-    },
-    Object.fromEntries(
-      DEPLOY_ENVIRONMENTS.map((environment) => [environment, githubSubject(repository, { environment })]),
-    ),
-  );
+  // One deployer per environment: dev's can change nothing in prod's project, and the other way round.
+  const deployers = Object.fromEntries(
+    DEPLOY_ENVIRONMENTS.map((environment) => {
+      const target = stackProjects[environment];
+      const account = ciIdentity(
+        `pulumi-deployer-${environment}`,
+        `Pulumi deployer (GitHub Actions, ${environment}, project ${target})`,
+        {
+          projects: [target],
+          projectRoles: DEPLOYER_ROLES,
+          stateRole: "roles/storage.objectAdmin",
+          keyRole: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+        },
+        { [environment]: githubSubject(repository, { environment }) },
+      );
+      new gcp.projects.IAMMember(`deployer-${environment}-${roleSuffix(PROJECT_IAM_ADMIN)}`, {
+        project: target,
+        role: PROJECT_IAM_ADMIN,
+        member: account.member,
+        condition: grantsOnlyCondition(grantableRoles(target)),
+      });
+      return [environment, account.email] as const;
+    }),
+  ) as Record<Environment, pulumi.Output<string>>;
   const previewer = ciIdentity(
     "pulumi-previewer",
     "Pulumi previewer (GitHub pull requests, read-only)",
     {
+      projects: [...new Set(Object.values(stackProjects))],
       projectRoles: PREVIEWER_ROLES,
       stateRole: "roles/storage.objectViewer",
       keyRole: "roles/cloudkms.cryptoKeyDecrypter",
@@ -205,7 +292,8 @@ export function bootstrap(config: BootstrapConfig) {
     stateBackend: pulumi.interpolate`gs://${stateBucket.name}`,
     secretsProvider: pulumi.interpolate`gcpkms://${key.id}`,
     workloadIdentityProvider: provider.name,
-    deployerServiceAccount: deployer.email,
+    /** Per GitHub environment: its GCP_DEPLOYER_SERVICE_ACCOUNT variable. */
+    deployerServiceAccounts: deployers,
     previewerServiceAccount: previewer.email,
   };
 }

@@ -70,6 +70,8 @@ function gcpComputed(type: string, name: string, inputs: Record<string, any>): R
             ? "10.30.0.0"
             : `34.120.0.${1 + (Number.parseInt(short(name), 16) % 250)}`,
       };
+    case "gcp:projects/iAMCustomRole:IAMCustomRole":
+      return { name: `projects/${project}/roles/${inputs.roleId}` };
     case "gcp:compute/address:Address":
       // A regional external address (Cloud NAT's).
       return {

@@ -1,6 +1,14 @@
 /** The bootstrap project (bootstrap/) under the same recording mocks as the stacks. */
 import { beforeAll, describe, expect, it } from "vitest";
-import { bootstrap, DEPLOYER_ROLES, loadBootstrapConfig, PREVIEWER_ROLES } from "../../bootstrap/program";
+import {
+  bootstrap,
+  DEPLOYER_ROLES,
+  grantableRoles,
+  loadBootstrapConfig,
+  PREVIEWER_ROLES,
+  PROJECT_IAM_ADMIN,
+  parseStackProjects,
+} from "../../bootstrap/program";
 import { runWithMocks } from "../../synth/mockRuntime";
 import type { ProgramRun } from "../../synth/recording";
 
@@ -62,7 +70,7 @@ describe("bootstrap", () => {
       key: key.map((r) => r.inputs.role as string),
     };
   };
-  const DEPLOYER = "pulumi-deployer@my-django-prod.iam.gserviceaccount.com";
+  const deployer = (env: string) => `pulumi-deployer-${env}@my-django-prod.iam.gserviceaccount.com`;
   const PREVIEWER = "pulumi-previewer@my-django-prod.iam.gserviceaccount.com";
 
   it("trusts GitHub's OIDC tokens from this repository only", () => {
@@ -72,24 +80,86 @@ describe("bootstrap", () => {
     expect(provider.attributeMapping["google.subject"]).toBe("assertion.sub");
   });
 
-  it("lets only jobs in the dev and prod environments act as the deployer", () => {
-    expect(impersonators(DEPLOYER)).toEqual([
-      `${POOL}/subject/repo:acme/django-k8s:environment:dev`,
-      `${POOL}/subject/repo:acme/django-k8s:environment:prod`,
-    ]);
+  it("lets only jobs in each GitHub environment act as that environment's deployer", () => {
+    for (const env of ["dev", "prod"]) {
+      expect(impersonators(deployer(env))).toEqual([
+        `${POOL}/subject/repo:acme/django-k8s:environment:${env}`,
+      ]);
+    }
     // No binding to the whole repository: a branch's own workflow cannot deploy.
     for (const r of of("gcp:serviceaccount/iAMMember:IAMMember"))
       expect(r.inputs.member).not.toContain("principalSet://");
   });
 
-  it("gives the deployer the roles the stacks need, never Owner or Editor", () => {
-    const { project, state, key } = grants(DEPLOYER);
-    expect(project).toEqual([...DEPLOYER_ROLES].sort());
-    expect(project).not.toContain("roles/owner");
-    expect(project).not.toContain("roles/editor");
-    expect(state).toEqual(["roles/storage.objectAdmin"]);
-    expect(key).toEqual(["roles/cloudkms.cryptoKeyEncrypterDecrypter"]);
-    expect(result.outputs.deployerServiceAccount?.value).toBe(DEPLOYER);
+  it("gives each deployer the roles the stacks need, never Owner or Editor, IAM admin only under a condition", () => {
+    for (const env of ["dev", "prod"]) {
+      const { project, state, key } = grants(deployer(env));
+      expect(project).toEqual([...DEPLOYER_ROLES, PROJECT_IAM_ADMIN].sort());
+      expect(project).not.toContain("roles/owner");
+      expect(project).not.toContain("roles/editor");
+      expect(state).toEqual(["roles/storage.objectAdmin"]);
+      expect(key).toEqual(["roles/cloudkms.cryptoKeyEncrypterDecrypter"]);
+      const admin = of("gcp:projects/iAMMember:IAMMember").filter(
+        (r) => r.inputs.member === `serviceAccount:${deployer(env)}` && r.inputs.role === PROJECT_IAM_ADMIN,
+      );
+      expect(admin).toHaveLength(1);
+      // Unconditional project IAM admin would let it grant itself Owner.
+      expect((admin[0]!.inputs.condition as { expression: string }).expression).toBe(
+        `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${grantableRoles(
+          "my-django-prod",
+        )
+          .map((r) => `'${r}'`)
+          .join(", ")}])`,
+      );
+      expect(grantableRoles("p")).not.toContain("roles/owner");
+    }
+    expect(result.outputs.deployerServiceAccounts?.value).toEqual({
+      dev: deployer("dev"),
+      prod: deployer("prod"),
+    });
+  });
+
+  it("supports one project per stack: each deployer holds roles only in its environment's project", async () => {
+    const two = await run({
+      ...CONFIG,
+      "django-k8s-bootstrap:stackProjects": "dev=my-django-dev,prod=my-django-prod",
+    });
+    const projectGrants = two.resources.filter((r) => r.type === "gcp:projects/iAMMember:IAMMember");
+    const projectsOf = (email: string) => [
+      ...new Set(
+        projectGrants
+          .filter((r) => r.inputs.member === `serviceAccount:${email}`)
+          .map((r) => r.inputs.project),
+      ),
+    ];
+    expect(projectsOf(deployer("dev"))).toEqual(["my-django-dev"]);
+    expect(projectsOf(deployer("prod"))).toEqual(["my-django-prod"]);
+    // The previewer reads both; state, key and identity pool stay in the bootstrap's project.
+    expect(projectsOf("pulumi-previewer@my-django-prod.iam.gserviceaccount.com").sort()).toEqual([
+      "my-django-dev",
+      "my-django-prod",
+    ]);
+    const devAdmin = projectGrants.find(
+      (r) => r.inputs.member === `serviceAccount:${deployer("dev")}` && r.inputs.role === PROJECT_IAM_ADMIN,
+    );
+    expect((devAdmin?.inputs.condition as { expression: string }).expression).toContain(
+      "'projects/my-django-dev/roles/",
+    );
+  });
+
+  it("refuses a stackProjects entry it cannot read, naming the key", async () => {
+    await expect(
+      run({ ...CONFIG, "django-k8s-bootstrap:stackProjects": "staging=my-django-stg" }),
+    ).rejects.toThrow(
+      /django-k8s-bootstrap:stackProjects: got "staging=my-django-stg"; expected <environment>=<project ID> with environment one of dev, prod/,
+    );
+    expect(parseStackProjects("dev=X", "p").problems).toEqual([
+      'django-k8s-bootstrap:stackProjects: got "dev=X"; expected a project ID after "dev="',
+    ]);
+    expect(parseStackProjects(" prod = my-django-prod ", "my-django-ci").projects).toEqual({
+      dev: "my-django-ci",
+      prod: "my-django-prod",
+    });
   });
 
   it("gives pull requests a previewer that can read but not change anything", () => {
