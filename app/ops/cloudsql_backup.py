@@ -34,6 +34,10 @@ SCOPE = "https://www.googleapis.com/auth/sqlservice.admin"
 # Cloud SQL runs one administrative operation per instance at a time: an automated backup or
 # maintenance in progress answers 409, which passes; so do the API's transient errors.
 RETRYABLE = {409, 429, 500, 502, 503, 504}
+# A new identity's grants and its Workload Identity binding take a while to apply (IAM is
+# eventually consistent; the GKE metadata server may not answer in a pod's first seconds), so
+# refusals and token failures are retried this long before they count.
+REFUSED = {401, 403}
 
 
 class BackupFailed(Exception):
@@ -48,6 +52,7 @@ class Backup:
     api_url: str = API_URL
     timeout_seconds: float = 1800
     poll_seconds: float = 10
+    permission_grace_seconds: float = 180
 
     @property
     def target(self) -> str:
@@ -77,8 +82,12 @@ def take_backup(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict:
     """Starts the backup run and waits for its operation; returns the finished operation."""
-    deadline = clock() + backup.timeout_seconds
+    started = clock()
+    deadline = started + backup.timeout_seconds
     base = f"{backup.api_url.rstrip('/')}/v1/projects/{backup.project}"
+
+    def within_grace() -> bool:
+        return clock() - started < backup.permission_grace_seconds
 
     def request(method: str, url: str, **kwargs) -> dict:
         """One API call, retried on transient answers until the deadline."""
@@ -87,12 +96,23 @@ def take_backup(
                 response = session.request(method, url, timeout=30, **kwargs)
             except requests.RequestException as exc:
                 problem = f"{type(exc).__name__}: {exc}"
+            except google.auth.exceptions.GoogleAuthError as exc:
+                if not within_grace():
+                    raise BackupFailed(f"no access token for the Job's identity ({exc})") from exc
+                problem = f"no access token yet ({type(exc).__name__}: {exc})"
             else:
                 if response.ok:
                     return response.json()
                 problem = _reason(response)
-                if response.status_code not in RETRYABLE:
-                    raise BackupFailed(f"the SQL Admin API refused {method} {url} ({problem})")
+                refused_for_now = response.status_code in REFUSED and within_grace()
+                if response.status_code not in RETRYABLE and not refused_for_now:
+                    hint = (
+                        "; the Job's identity needs cloudsql.backupRuns.create, cloudsql.backupRuns.get and "
+                        "cloudsql.instances.get"
+                        if response.status_code in REFUSED
+                        else ""
+                    )
+                    raise BackupFailed(f"the SQL Admin API refused {method} {url} ({problem}){hint}")
             if clock() + backup.poll_seconds > deadline:
                 raise BackupFailed(f"gave up after {backup.timeout_seconds:.0f} s; last answer: {problem}")
             log(f"retrying in {backup.poll_seconds:g} s: {problem}")
@@ -130,11 +150,16 @@ def main(argv: list[str] | None = None) -> int:
         "--timeout", type=float, default=float(env("BACKUP_TIMEOUT_SECONDS", "1800")), help="seconds to wait"
     )
     parser.add_argument("--poll", type=float, default=10, help="seconds between polls of the operation")
+    parser.add_argument(
+        "--permission-grace", type=float, default=180, help="seconds a refusal (401/403) is retried: IAM settling"
+    )
     args = parser.parse_args(argv)
     for option in ("project", "instance"):
         if not getattr(args, option):
             parser.error(f"--{option} (or BACKUP_{option.upper()}) is required: the Cloud SQL {option} to back up")
-    backup = Backup(args.project, args.instance, args.description, args.api_url, args.timeout, args.poll)
+    backup = Backup(
+        args.project, args.instance, args.description, args.api_url, args.timeout, args.poll, args.permission_grace
+    )
     try:
         try:
             credentials, _ = google.auth.default(scopes=[SCOPE])

@@ -144,15 +144,26 @@ def test_takes_the_backup_and_waits_until_it_is_done(fake_api):
     assert "done: operation op-1" in result.stdout
 
 
+DENIED = {"error": {"code": 403, "message": "The caller does not have permission"}}
+
+
 def test_a_refused_backup_fails_naming_the_instance_and_the_reason(fake_api):
-    denied = {"error": {"code": 403, "message": "The caller does not have permission"}}
-    server, run = fake_api({"insert": [(403, denied)]})
-    result = run()
+    server, run = fake_api({"insert": [(403, DENIED)] * 100})
+    result = run("--permission-grace", "0.3")
     assert result.returncode == 1
     assert f"backup failed: Cloud SQL instance {PROJECT}/{INSTANCE}" in result.stderr
     assert "HTTP 403: The caller does not have permission" in result.stderr
+    assert "needs cloudsql.backupRuns.create" in result.stderr
     assert "Nothing was migrated." in result.stderr
     assert server.polls == 0
+
+
+def test_a_refusal_while_a_new_identity_settles_is_waited_out(fake_api):
+    server, run = fake_api({"insert": [(403, DENIED), (403, DENIED)]})
+    result = run()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("retrying in") == 2
+    assert "done: operation op-1" in result.stdout
 
 
 def test_a_backup_that_finishes_with_an_error_fails(fake_api):
