@@ -13,6 +13,7 @@ import { APP_IMAGE_NAME, ImageRegistry, repositoryPath } from "../components/gcp
 import { LoadGeneratorVm } from "../components/gcp/LoadGeneratorVm";
 import { GCP_LABELS } from "../components/gcp/labels";
 import { MemorystoreRedis } from "../components/gcp/MemorystoreRedis";
+import { Monitoring } from "../components/gcp/Monitoring";
 import { Network } from "../components/gcp/Network";
 import { PreMigrationBackup } from "../components/gcp/PreMigrationBackup";
 import { ProjectApis } from "../components/gcp/ProjectApis";
@@ -24,6 +25,7 @@ import { APP_NAME, FLOWER_PORT } from "../components/k8s/appContract";
 import type { AppBackends } from "../components/k8s/backends";
 import { APP_SERVICE_ACCOUNT, COLLECTSTATIC_SERVICE_ACCOUNT, DjangoApp } from "../components/k8s/DjangoApp";
 import { Keda } from "../components/k8s/Keda";
+import { ManagedPrometheus } from "../components/k8s/ManagedPrometheus";
 import { PostgresCredentials } from "../components/k8s/PostgresCredentials";
 import { APP_CONTEXT_DIR, watchCommands, workloadArgs } from "./appArgs";
 import type { GcpStackConfig } from "./config";
@@ -76,6 +78,7 @@ export function gcpStack(config: GcpStackConfig) {
   });
   if (config.loadGenerator)
     loadGeneratorVm(config, platform, { ingress, app, rate: config.loadGenerator.rate });
+  gcpMonitoring(config, platform, { namespace, ingress, app, data });
   return gcpOutputs(config, { platform, data, namespace, ingress, app, backup });
 }
 
@@ -296,6 +299,7 @@ function gcpApp(
           ...config.django.csrfTrustedOrigins,
         ],
         https: Boolean(g.domain),
+        googleCloudProject: g.project,
       },
       worker: shared.worker,
       web: {
@@ -314,6 +318,39 @@ function gcpApp(
     },
     inCluster,
   );
+}
+
+/**
+ * Observability (docs/observability.md): Managed Prometheus scraping web, worker and beat, and
+ * Cloud Monitoring's channels, uptime check, alert policies and dashboard.
+ */
+function gcpMonitoring(
+  config: GcpStackConfig,
+  { onGcp, inCluster, apis }: Platform,
+  on: { namespace: pulumi.Output<string>; ingress: WebIngress; app: DjangoApp; data: DataServices },
+) {
+  const g = config.gcp;
+  const scraping = new ManagedPrometheus(
+    "metrics",
+    { namespace: on.namespace, dependsOn: Object.values(on.app.deployments) },
+    inCluster,
+  );
+  const monitoring = new Monitoring(
+    "monitoring",
+    {
+      project: g.project,
+      namespace: config.namespace,
+      host: on.ingress.host,
+      https: Boolean(g.domain),
+      alertEmails: g.monitoring.alertEmails,
+      thresholds: g.monitoring.thresholds,
+      cloudSqlInstance: on.data.sql.instance.name,
+      redisInstance: on.data.redis.instance.name,
+      dependsOn: apis.need("monitoring"),
+    },
+    onGcp,
+  );
+  return { scraping, monitoring };
 }
 
 /** The "second server", requesting the app from outside once it answers behind its load balancer. */

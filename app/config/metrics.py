@@ -39,6 +39,11 @@ PUBLISHED_AT_HEADER = "published_at"
 PRIORITY_SEPARATOR = "\x06\x16"
 PRIORITY_STEPS = (3, 6, 9)
 
+# Any process given the directory writes there on its first figure (a one-off `manage.py` in
+# a web pod too), so it must exist even where no role start-up prepared it.
+if os.environ.get(MULTIPROC_DIR_ENV):
+    Path(os.environ[MULTIPROC_DIR_ENV]).mkdir(parents=True, exist_ok=True)
+
 TASKS = Counter("celery_tasks", "Celery tasks finished, by task name and outcome", ["name", "state"])
 CACHE_SECONDS = Histogram(
     "django_cache_operation_seconds",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -361,3 +362,102 @@ def test_no_role_logs_a_secret_it_was_given(run):
                 parts.add(value.split(":", 1)[1])
             for part in parts:
                 assert part not in text, f"{role} logged the value of {name}"
+
+
+# --- agreement with the Pulumi program -----------------------------------------------------------
+
+REPO = APP_DIR.parent
+PROMQL_KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool"}
+PROMQL_KEYWORDS |= {"offset", "inf", "nan"}
+
+
+def metric_names(query: str) -> set[str]:
+    """The metric names a PromQL query reads: identifiers outside label matchers, ranges and
+    grouping clauses that are neither functions nor keywords."""
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', query)
+    text = re.sub(r"\{[^}]*\}", "", text)
+    text = re.sub(r"\[[^\]]*\]", "", text)
+    text = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", "", text)
+    names = set()
+    for match in re.finditer(r"(?<![\w.])([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\()?", text):
+        name, call = match.groups()
+        if not call and name.lower() not in PROMQL_KEYWORDS:
+            names.add(name)
+    return names
+
+
+def gcp_stacks() -> list[str]:
+    stacks = []
+    for path in sorted(REPO.glob("Pulumi.*.yaml")):
+        if re.search(r"^\s*django-k8s:platform:\s*gcp\s*$", path.read_text(), re.MULTILINE):
+            stacks.append(path.name.split(".")[1])
+    return stacks
+
+
+@pytest.fixture(scope="module")
+def synthesized_queries(tmp_path_factory) -> dict[str, list[str]]:
+    """{stack: [PromQL]} from every alert policy and dashboard widget of the synthesized GCP stacks
+    (`npm run synth`, offline under mocks, as the scanners and reviewers read it)."""
+    queries = {}
+    for stack in gcp_stacks():
+        out = tmp_path_factory.mktemp(f"synth-{stack}")
+        done = subprocess.run(
+            ["npx", "--no-install", "tsx", "scripts/synth.ts", "--stack", stack, "--out", str(out)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, f"synth of {stack} failed:\n{done.stderr[-3000:]}"
+        resources = json.loads((out / "resources.json").read_text())
+        found = []
+        for resource in resources:
+            if resource["type"] == "gcp:monitoring/alertPolicy:AlertPolicy":
+                for condition in resource["inputs"].get("conditions", []):
+                    promql = condition.get("conditionPrometheusQueryLanguage")
+                    if promql:
+                        found.append(promql["query"])
+            if resource["type"] == "gcp:monitoring/dashboard:Dashboard":
+                found += re.findall(r'"prometheusQuery":\s*("(?:[^"\\]|\\.)*")', resource["inputs"]["dashboardJson"])
+        queries[stack] = [json.loads(q) if q.startswith('"') else q for q in found]
+    return queries
+
+
+def missing_metrics(queries: list[str], exported: set[str]) -> dict[str, set[str]]:
+    """{query: names it reads that the app did not export}."""
+    return {query: metric_names(query) - exported for query in queries if metric_names(query) - exported}
+
+
+def exported_names(run: Run) -> set[str]:
+    return {name for samples in run.scrapes.values() for name in samples}
+
+
+def test_every_metric_the_gcp_alerts_and_dashboard_read_is_one_the_app_exported(run, synthesized_queries):
+    assert set(synthesized_queries) >= {"dev", "prod"}, synthesized_queries.keys()
+    exported = exported_names(run)
+    for stack, queries in synthesized_queries.items():
+        used = set().union(*(metric_names(q) for q in queries))
+        print(f"\n[agreement] {stack}: {len(queries)} PromQL queries read {len(used)} metrics: {sorted(used)}")
+        assert len(queries) >= 15 and len(used) >= 8, f"{stack}: the monitoring resources are missing"
+        assert missing_metrics(queries, exported) == {}, f"{stack}: metrics no role of the app exported"
+
+
+def test_a_renamed_metric_fails_the_agreement(run, synthesized_queries):
+    exported = exported_names(run)
+    queries = synthesized_queries["prod"]
+    # The app renames its queue metric: the alert on the backlog reads a name nothing exports.
+    renamed = (exported - {"celery_queue_length"}) | {"celery_queue_size"}
+    failing = missing_metrics(queries, renamed)
+    assert failing and all(names == {"celery_queue_length"} for names in failing.values()), failing
+    # The program renames a metric in a query: caught the same way.
+    typo = [q.replace("celery_tasks_total", "celery_task_total") for q in queries]
+    assert {"celery_task_total"} in missing_metrics(typo, exported).values()
+
+
+def test_the_promql_reader_finds_metrics_not_functions_labels_or_keywords():
+    query = (
+        '100 * sum(rate(a_total{namespace="x",status=~"5.."}[5m])) / clamp_min(sum(rate(a_total[5m])), 0.001)'
+        ' or max by (queue) (b_length) > 1e9 or absent(c_age{q="by"}) or vector(0)'
+    )
+    assert metric_names(query) == {"a_total", "b_length", "c_age"}
+    assert metric_names("histogram_quantile(0.95, sum by (le) (rate(d_bucket[5m])))") == {"d_bucket"}

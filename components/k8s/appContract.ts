@@ -14,6 +14,17 @@ export const APP_UID = 10001; // the image's USER (app/Dockerfile)
 export const APP_GID = 10001;
 export const WEB_PORT = 8000;
 export const FLOWER_PORT = 5555;
+/**
+ * Prometheus metrics (app/config/metrics.py): a port of their own, named in the pods so scrapers
+ * select it by name, exposed by no Service or Ingress. gunicorn and the worker's pool write their
+ * per-process figures under PROMETHEUS_MULTIPROC_DIR (in the /tmp emptyDir); one endpoint sums them.
+ */
+export const METRICS_PORT = 9100;
+export const METRICS_PORT_NAME = "metrics";
+export const METRICS_PATH = "/metrics";
+export const PROMETHEUS_MULTIPROC_DIR = "/tmp/prometheus";
+/** The roles that serve metrics: web (requests, database, cache), worker (tasks), beat (queues, heartbeat). */
+export const METRICS_ROLES = ["web", "worker", "beat"] as const;
 
 export const LIVENESS_PATH = "/healthz";
 export const READINESS_PATH = "/readyz";
@@ -72,6 +83,12 @@ export const ENV = {
   celeryConcurrency: "CELERY_CONCURRENCY",
   celeryTaskTimeLimit: "CELERY_TASK_TIME_LIMIT",
   celeryShutdownTimeout: "CELERY_SHUTDOWN_TIMEOUT",
+  metricsPort: "METRICS_PORT",
+  prometheusMultiprocDir: "PROMETHEUS_MULTIPROC_DIR",
+  googleCloudProject: "GOOGLE_CLOUD_PROJECT",
+  sentryDsn: "SENTRY_DSN",
+  sentryRelease: "SENTRY_RELEASE",
+  sentryEnvironment: "SENTRY_ENVIRONMENT",
 } as const;
 
 /**

@@ -16,6 +16,9 @@ import {
   FLOWER_PORT,
   heartbeatCheck,
   LIVENESS_PATH,
+  METRICS_PORT,
+  METRICS_PORT_NAME,
+  PROMETHEUS_MULTIPROC_DIR,
   READINESS_PATH,
   reads,
   WEB_PORT,
@@ -111,6 +114,20 @@ export const FIXED_SIZES: Record<"job" | "beat" | "flower", ResourceSizes> = {
   beat: { cpuRequest: "20m", cpuLimit: "250m", memory: "192Mi" },
   flower: { cpuRequest: "50m", cpuLimit: "500m", memory: "256Mi" },
 };
+/**
+ * A role's metrics port and its environment (app/config/metrics.py); `multiprocess` for the
+ * roles with several processes (gunicorn, the worker's pool), whose figures are summed from files.
+ */
+export function metricsEndpoint(multiprocess: boolean): Pick<RoleSpec, "env" | "ports"> {
+  return {
+    env: [
+      { name: ENV.metricsPort, value: String(METRICS_PORT) },
+      ...(multiprocess ? [{ name: ENV.prometheusMultiprocDir, value: PROMETHEUS_MULTIPROC_DIR }] : []),
+    ],
+    ports: [{ name: METRICS_PORT_NAME, containerPort: METRICS_PORT }],
+  };
+}
+
 const WEB_GRACE_SECONDS = 35; // gunicorn's graceful_timeout (25 s) plus margin
 
 export interface RoleArgs {
@@ -123,12 +140,18 @@ export interface RoleArgs {
 
 export function roleSpecs(args: RoleArgs): Record<Role, RoleSpec> {
   const dev = Boolean(args.development);
+  const webMetrics = metricsEndpoint(true);
+  const workerMetrics = metricsEndpoint(true);
   return {
     web: {
       command: dev ? DEV_COMMANDS.web : COMMANDS.web,
       sizes: args.web.sizes,
-      env: [{ name: ENV.webConcurrency, value: String(wholeCpus(args.web.sizes.cpuLimit) + 1) }],
-      ports: [{ name: "http", containerPort: WEB_PORT }],
+      env: [
+        { name: ENV.webConcurrency, value: String(wholeCpus(args.web.sizes.cpuLimit) + 1) },
+        // Dev mode's runserver has no gunicorn master to serve the summed metrics.
+        ...(dev ? [] : (webMetrics.env ?? [])),
+      ],
+      ports: [{ name: "http", containerPort: WEB_PORT }, ...(dev ? [] : (webMetrics.ports ?? []))],
       startupProbe: httpProbe(LIVENESS_PATH, "http", {
         periodSeconds: 2,
         failureThreshold: 30,
@@ -152,7 +175,9 @@ export function roleSpecs(args: RoleArgs): Record<Role, RoleSpec> {
         // SIGTERM starts Celery's soft shutdown: running tasks get CELERY_SHUTDOWN_TIMEOUT
         // seconds, the rest go back to the queue, all inside the grace period.
         { name: "REMAP_SIGTERM", value: "SIGQUIT" },
+        ...(workerMetrics.env ?? []),
       ],
+      ports: workerMetrics.ports,
       startupProbe: execProbe(heartbeatCheck(WORKER_HEARTBEAT_FILE, 60), {
         periodSeconds: 5,
         failureThreshold: 24,
@@ -164,6 +189,7 @@ export function roleSpecs(args: RoleArgs): Record<Role, RoleSpec> {
     beat: {
       command: COMMANDS.beat,
       sizes: FIXED_SIZES.beat,
+      ...metricsEndpoint(false),
       startupProbe: execProbe(heartbeatCheck(BEAT_HEARTBEAT_FILE, 120), {
         periodSeconds: 5,
         failureThreshold: 24,

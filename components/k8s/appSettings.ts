@@ -10,6 +10,8 @@ export interface DjangoSettings {
   csrfTrustedOrigins: pulumi.Input<string>[];
   https: boolean;
   debug?: boolean;
+  /** GCP: the project, for the trace field of the app's JSON logs (app/config/logs.py). */
+  googleCloudProject?: string;
 }
 
 export function settingsData(
@@ -28,6 +30,7 @@ export function settingsData(
     [ENV.celeryTaskTimeLimit]: String(worker.taskTimeLimitSeconds),
     [ENV.celeryShutdownTimeout]: String(worker.shutdownSeconds),
   };
+  if (django.googleCloudProject) data[ENV.googleCloudProject] = django.googleCloudProject;
   if (backends.redisTls) {
     data[ENV.redisCaCert] = `${REDIS_CA_MOUNT}/ca.pem`;
     data[ENV.redisTlsCheckHostname] = String(backends.redisTls.checkHostname);

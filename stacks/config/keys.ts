@@ -45,6 +45,7 @@ const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,
 const ORIGIN = /^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d+)?$/i;
 const IMAGE_REF = /^[a-z0-9]+([._/:@-][a-zA-Z0-9_.-]+)*(@sha256:[a-f0-9]{64})?$/;
 const ABSOLUTE_PATH = /^\/[\w./-]*$/;
+const EMAIL = /^[^\s@,]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 
 const expected = (allowed: string) => ({ error: () => `expected ${allowed}` });
 const text = () => z.string().trim();
@@ -221,6 +222,16 @@ export const KEYS = {
   servicesCidr: cidr(),
   masterCidr: cidr(),
   backupBeforeMigrate: oneOf(["auto", "true", "false"]),
+  alertEmails: list(matches(EMAIL), "e-mail addresses such as oncall@example.com"),
+  alertErrorRatePercent: wholeNumber(1, 100),
+  alertLatencyP95Ms: wholeNumber(50, 60000),
+  alertQueueBacklog: wholeNumber(1, 1000000),
+  alertOldestTaskSeconds: wholeNumber(10, 86400),
+  alertBeatHeartbeatSeconds: wholeNumber(60, 86400),
+  alertCloudSqlCpuPercent: wholeNumber(10, 100),
+  alertCloudSqlDiskPercent: wholeNumber(10, 100),
+  alertCloudSqlConnections: wholeNumber(1, 10000),
+  alertRedisMemoryPercent: wholeNumber(10, 100),
 } satisfies Record<string, z.ZodType<unknown, string>>;
 
 /** All keys at once: raw strings in, every value typed as its validator makes it. */

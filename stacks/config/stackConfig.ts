@@ -2,6 +2,7 @@
  * The typed result: what the stacks receive, built from values that passed every check. Leaf
  * types come from the key table (ConfigValues), so a new allowed value needs one edit there.
  */
+import type { AlertThresholds } from "../../components/gcp/alertRules";
 import type { PostgresStorage } from "../../components/k8s/InClusterPostgres";
 import type { CpuScaling, QueueScaling } from "../../components/k8s/scaling";
 import type { ResourceSizes } from "../../components/k8s/specs";
@@ -44,6 +45,8 @@ export interface MinikubeConfig {
 
 export interface GcpConfig {
   project: string;
+  /** Cloud Monitoring: who is told, and the alerts' thresholds (components/gcp/alertRules.ts). */
+  monitoring: { alertEmails: string[]; thresholds: AlertThresholds };
   region: ConfigValues["gcpRegion"];
   /** The cluster's location: the region, or one zone of it for a zonal cluster. */
   clusterLocation: string;
@@ -136,6 +139,20 @@ function gcpConfig(v: ConfigValues): GcpConfig {
   const regional = v.clusterLocation === "regional";
   return {
     project: v.gcpProject,
+    monitoring: {
+      alertEmails: v.alertEmails,
+      thresholds: {
+        errorRatePercent: v.alertErrorRatePercent,
+        latencyP95Ms: v.alertLatencyP95Ms,
+        queueBacklog: v.alertQueueBacklog,
+        oldestTaskSeconds: v.alertOldestTaskSeconds,
+        beatHeartbeatSeconds: v.alertBeatHeartbeatSeconds,
+        cloudSqlCpuPercent: v.alertCloudSqlCpuPercent,
+        cloudSqlDiskPercent: v.alertCloudSqlDiskPercent,
+        cloudSqlConnections: v.alertCloudSqlConnections,
+        redisMemoryPercent: v.alertRedisMemoryPercent,
+      },
+    },
     region: v.gcpRegion,
     clusterLocation: regional ? v.gcpRegion : v.gcpZone || `${v.gcpRegion}-b`,
     regional,

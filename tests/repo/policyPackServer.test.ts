@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stackPolicies } from "../../policy/monitoring";
 import { policies } from "../../policy/policies";
 import { ROOT } from "../../synth/stackFiles";
 
@@ -72,7 +73,9 @@ describe("policy pack under the Pulumi policy runner", () => {
     expect(served.version).toBe(
       JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "package.json"), "utf8")).version,
     );
-    expect(served.policies.map((p) => p.name).sort()).toEqual(policies.map((p) => p.name).sort());
+    expect(served.policies.map((p) => p.name).sort()).toEqual(
+      [...policies, ...stackPolicies].map((p) => p.name).sort(),
+    );
   });
 
   it.each(["gcp-dev.json", "gcp-prod.json"])(

@@ -68,6 +68,8 @@ export const CONFIGURATIONS: Configuration[] = [
   },
   // A production stack under another name: the production rules follow the environment.
   { stack: "dev", overrides: DEV_AS_PRODUCTION },
+  // An alert threshold set in config reaches its alert policy (observability.test.ts).
+  { stack: "prod", overrides: { "django-k8s:alertOldestTaskSeconds": "90" } },
 ];
 
 /** The name a run is provided under: its stack, its overrides in key order, and which run it is. */

@@ -28,8 +28,13 @@ const runs: [string, ProgramRun][] = VARIANTS.map(([stack, overrides]) => [
 ]);
 
 // GKE's and KEDA's custom resources: not in the Kubernetes schema; their shape is asserted in
-// gcp.test.ts and autoscaling.test.ts.
-const GKE_CUSTOM_GROUPS = ["cloud.google.com/", "networking.gke.io/", "keda.sh/"];
+// gcp.test.ts, autoscaling.test.ts and observability.test.ts.
+const GKE_CUSTOM_GROUPS = [
+  "cloud.google.com/",
+  "networking.gke.io/",
+  "keda.sh/",
+  "monitoring.googleapis.com/",
+];
 const isGkeCustomResource = (object: Record<string, any>) =>
   GKE_CUSTOM_GROUPS.some((group) => object.apiVersion.startsWith(group));
 

@@ -119,7 +119,10 @@ describe("DjangoApp", () => {
   it("runs web with its command, port, probes and a NodePort Service", () => {
     const web = appContainer("Deployment", "web");
     expect(web.command).toEqual([...COMMANDS.web]);
-    expect(web.ports).toEqual([{ name: "http", containerPort: 8000 }]);
+    expect(web.ports).toEqual([
+      { name: "http", containerPort: 8000 },
+      { name: "metrics", containerPort: 9100 },
+    ]);
     expect(web.livenessProbe.httpGet.path).toBe("/healthz");
     expect(web.readinessProbe.httpGet.path).toBe("/readyz");
     expect(web.env).toContainEqual({ name: ENV.webConcurrency, value: "2" });
