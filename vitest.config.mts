@@ -1,5 +1,19 @@
+import * as fs from "node:fs";
 import { availableParallelism } from "node:os";
+import * as path from "node:path";
 import { defineConfig } from "vitest/config";
+
+/** Every test file: what a change to the program reruns in watch mode. */
+const allTestFiles = (dir = "tests"): string[] =>
+  fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) =>
+      entry.isDirectory()
+        ? allTestFiles(path.join(dir, entry.name))
+        : entry.name.endsWith(".test.ts")
+          ? [path.join(dir, entry.name)]
+          : [],
+    );
 
 /**
  * Three projects, by what a test needs:
@@ -19,6 +33,16 @@ export default defineConfig({
     // mostly wait on child processes (the synth CLI, the app, the policy runner), so every core
     // gets a worker.
     maxWorkers: availableParallelism(),
+    // The stack files read the program's runs, not its modules, so watch mode cannot see that a
+    // change to the program concerns them: any change to it reruns every file (globalSetup
+    // makes fresh runs first). `vitest related` is unaffected and stays precise.
+    watchTriggerPatterns: [
+      {
+        pattern:
+          /\/(stacks|components|lib)\/.+\.ts$|\/synth\/(harness|mockRuntime|mockState)\.ts$|\/Pulumi[^/]*\.yaml$/,
+        testsToRun: () => allTestFiles(),
+      },
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [

@@ -72,7 +72,7 @@ async function synthesizer(queue: Job[], runs: Record<string, SharedRun>): Promi
   child?.disconnect();
 }
 
-export default async function synthesizeEveryConfiguration(project: TestProject): Promise<void> {
+async function synthesizeAll(): Promise<Record<string, SharedRun>> {
   const jobs = CONFIGURATIONS.flatMap(({ stack, overrides, runs: count = 1 }) =>
     Array.from({ length: count }, (_, i) => ({
       key: configurationKey(stack, overrides, i + 1),
@@ -85,7 +85,16 @@ export default async function synthesizeEveryConfiguration(project: TestProject)
   const children = Math.max(1, Math.min(2, availableParallelism()));
   const runs: Record<string, SharedRun> = {};
   await Promise.all(Array.from({ length: children }, () => synthesizer(jobs, runs)));
-  project.provide("programRuns", runs);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`stack: ${count} program runs in ${children} processes, ${seconds} s`);
+  return runs;
+}
+
+export default async function synthesizeEveryConfiguration(project: TestProject): Promise<void> {
+  project.provide("programRuns", await synthesizeAll());
+  // In watch mode the program may have changed since: fresh runs before stack files run again.
+  project.onTestsRerun(async (specifications) => {
+    if (specifications.some((specification) => specification.project.name === project.name))
+      project.provide("programRuns", await synthesizeAll());
+  });
 }
