@@ -11,6 +11,9 @@ from config import drain, env, logs, metrics
 from config.cpu import whole_cpus
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# Read before the app is loaded (preload_app): the web role gives up on Redis within 250 ms,
+# because a publish happens inside a request (see REDIS_REQUEST_TIMEOUT in config/settings.py).
+os.environ.setdefault("REDIS_TIMEOUT_MS", "250")
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY") or whole_cpus() + 1)
 threads = int(os.environ.get("GUNICORN_THREADS") or 4)

@@ -117,12 +117,14 @@ if REDIS_TLS:
         REDIS_SSL_OPTIONS["ssl_ca_certs"] = REDIS_CA_CERT
 
 
-# Enqueueing and caching happen inside web requests: a publish attempt gives up within
-# REDIS_REQUEST_TIMEOUT seconds (two attempts at most) and a cache call within
-# CACHE_REQUEST_TIMEOUT, so a Redis outage, or a Redis that accepts connections but never
-# answers, costs the page one second at most (publish, cache read, cache write) instead of
-# taking the web tier down. Redis answers in about a millisecond when it is well.
-REDIS_REQUEST_TIMEOUT = 0.25
+# How long a broker connect or command may take before it counts as failed. Enqueueing
+# happens inside web requests, so the web role sets 250 ms (gunicorn.conf.py): a publish
+# attempt (two at most) gives up that fast, and with the cache's CACHE_REQUEST_TIMEOUT a Redis
+# outage, or a Redis that accepts connections but never answers, costs a page under a second
+# (publish, cache read, cache write) instead of taking the web tier down. The other roles wait
+# 5 s, so a Redis pausing for a disk flush does not make every worker reconnect. Redis answers
+# in about a millisecond when it is well.
+REDIS_REQUEST_TIMEOUT = env.integer("REDIS_TIMEOUT_MS", 5000, minimum=1) / 1000
 CACHE_REQUEST_TIMEOUT = 0.15
 
 CACHES = {

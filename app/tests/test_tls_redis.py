@@ -136,5 +136,7 @@ def test_the_wrong_ca_is_refused(tls_redis, app_env, tmp_path):
     other_ca_dir.mkdir()
     _write_certificates(other_ca_dir)
     env = {**app_env, "REDIS_URL": url, "REDIS_CA_CERT": str(other_ca_dir / "ca.pem")}
-    result = _run_django("from config.health import check_redis; print(check_redis())", env)
-    assert "certificate verify failed" in result.stdout, result.stdout + result.stderr
+    result = _run_django("from config.health import readiness; print(readiness())", env)
+    output = result.stdout + result.stderr
+    assert "(503, {'status': 'unavailable', 'redis': 'unavailable'})" in result.stdout, output
+    assert "certificate verify failed" in output, "the reason is logged"
