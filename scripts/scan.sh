@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scanners over what `npm run synth` renders for every stack (and the switches that add
 # objects), offline: checkov (kubernetes, dockerfile, github_actions) and kubernetes-validate
-# in strict mode for the clusters' Kubernetes version. Zero failed checks; the few that do not
+# in strict mode for the clusters' Kubernetes version; zizmor over the workflows, the composite
+# action and dependabot.yml. Zero failed checks; the few that do not
 # fit are skipped on the object with the reason (components/k8s/scannerSkips.ts, README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,8 @@ cd "$(dirname "$0")/.."
 KUBERNETES_VERSION=${KUBERNETES_VERSION:-1.33.0}
 [ -x .venv-scan/bin/checkov ] || python3 -m venv .venv-scan
 .venv-scan/bin/python -m pip install --quiet --disable-pip-version-check -r scanners/requirements.txt
+.venv-scan/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+  -r scanners/zizmor-requirements.txt
 
 out=out/scan
 rm -rf "$out"
@@ -38,5 +41,8 @@ echo "checkov dockerfile: app/Dockerfile"
 .venv-scan/bin/checkov -f app/Dockerfile --framework dockerfile "${checkov_args[@]}" || status=1
 echo "checkov github_actions: .github/workflows"
 .venv-scan/bin/checkov -d .github/workflows --framework github_actions "${checkov_args[@]}" || status=1
+# Offline: no GitHub API calls (the online audits need a token); skips are inline comments.
+echo "zizmor: .github"
+.venv-scan/bin/zizmor --offline --quiet .github || status=1
 [ "$status" = 0 ] && echo "scanners: no failed check"
 exit "$status"

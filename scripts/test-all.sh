@@ -34,7 +34,7 @@ npx --no-install tsc --noEmit
 (cd app && ../.venv/bin/ruff check . && ../.venv/bin/ruff format --check .)
 (cd app && ../.venv/bin/ruff check ../scripts/*.py && ../.venv/bin/ruff format --check ../scripts/*.py)  # the smoke check, app/ rules
 
-step "scanners: checkov and kubernetes-validate over every stack's rendered objects"
+step "scanners: checkov and kubernetes-validate over every stack's rendered objects, zizmor over the workflows"
 bash scripts/scan.sh
 
 step "Pulumi program under mocks (vitest): unit first, then the repository's files and the whole program"
