@@ -76,3 +76,19 @@ def test_batch_only_accepts_post(client):
 
 def test_unknown_host_is_rejected_outside_the_health_paths(client):
     assert client.get("/", HTTP_HOST="evil.example.net").status_code == 400
+
+
+def test_task_status_says_unknown_without_details_when_redis_is_down(client, redis_server):
+    redis_server.stop()
+    response = client.get("/api/tasks/some-task", HTTP_HOST="app.example.com")
+    assert response.status_code == 503
+    assert response.json() == {"id": "some-task", "state": "UNKNOWN"}
+
+
+def test_the_page_answers_and_keeps_the_visit_pending_when_redis_is_down(client, redis_server):
+    redis_server.stop()
+    response = client.get("/", HTTP_HOST="app.example.com")
+    assert response.status_code == 200
+    assert b"this visit is recorded and will be hashed when it is back" in response.content
+    visit = Visit.objects.get()
+    assert (visit.state, visit.task_id) == (Visit.State.PENDING, "")
