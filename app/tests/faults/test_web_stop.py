@@ -159,3 +159,27 @@ def test_a_web_pod_stopped_under_keep_alive_load_drops_no_request(
     assert still_on_old == 0, "the drain moved every kept-alive client off the old pod before SIGTERM"
     assert slow_ok == SLOW_REQUESTS and slow_after_sigterm == SLOW_REQUESTS, slow_results
     assert exit_code == 0
+
+
+def test_a_restarted_server_does_not_inherit_the_drain_marker(start, collected_static, tmp_path):
+    """The preStop hook also runs before a liveness restart, and /tmp (an emptyDir) outlives the
+    container: the new server must remove the marker, or it would close every connection."""
+    marker = tmp_path / "draining"
+    marker.write_text("left by the previous container\n")
+    env = {**collected_static, "DJANGO_HTTPS": "false", "WEB_DRAIN_FILE": str(marker)}
+    _, port = start_web(start, env, "web-restarted")
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/healthz")
+        response = connection.getresponse()
+        response.read()
+        assert not response.will_close, "the restarted server keeps connections alive"
+    finally:
+        connection.close()
+    assert not marker.exists()
+
+
+def test_the_prestop_command_rejects_a_bad_pause():
+    result = subprocess.run([sys.executable, "config/drain.py", "soon"], cwd=APP_DIR, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "pause-seconds must be a number, got 'soon'" in result.stderr
