@@ -308,6 +308,7 @@ function gcpApp(
         spreadAcrossZones: g.regional,
       },
       keda: keda?.release,
+      sentry: config.sentryDsn ? { dsn: config.sentryDsn, environment: config.stack } : undefined,
       flower: {
         user: config.flower.user,
         // Reached only with kubectl port-forward, which passes no NetworkPolicy: no pod may

@@ -138,6 +138,7 @@ function minikubeApp(
       // A browser on the host reaches Flower through the node: any source.
       flower: { user: config.flower.user, service: { type: "NodePort" }, allowFrom: "anywhere" },
       keda: keda?.release,
+      sentry: config.sentryDsn ? { dsn: config.sentryDsn, environment: config.stack } : undefined,
     },
     inCluster,
   );

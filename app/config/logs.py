@@ -27,7 +27,14 @@ REDACTED = "[redacted]"
 # user:password@ in any URL (redis://:pw@host, postgres://u:pw@host).
 _URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s]+@", re.IGNORECASE)
 # Environment variables (or their _FILE twins) whose values are secrets.
-SECRET_SETTINGS = ("DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_URL", "FLOWER_BASIC_AUTH", "SENTRY_DSN")
+SECRET_SETTINGS = (
+    "DJANGO_SECRET_KEY",
+    "POSTGRES_PASSWORD",
+    "REDIS_URL",
+    "FLOWER_BASIC_AUTH",
+    "BATCH_API_TOKEN",
+    "SENTRY_DSN",
+)
 
 _trace: contextvars.ContextVar[str | None] = contextvars.ContextVar("trace", default=None)
 _SEVERITY = {"WARNING": "WARNING", "CRITICAL": "CRITICAL", "ERROR": "ERROR", "INFO": "INFO", "DEBUG": "DEBUG"}

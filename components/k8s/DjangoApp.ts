@@ -76,6 +76,11 @@ export interface DjangoAppArgs {
   development?: { sourceClaimName: pulumi.Input<string>; sourceRevision: string };
   /** What the migration Job waits for besides the settings (the GCP stacks' pre-migration backup Job). */
   migrateAfter?: pulumi.Resource[];
+  /**
+   * Error reports to Sentry (config sentryDsn): the DSN, a secret, and the stack's name as its
+   * environment; the release is the image. Unset: the DSN file is empty and the app never loads Sentry.
+   */
+  sentry?: { dsn: pulumi.Input<string>; environment: string };
 }
 
 export class DjangoApp extends pulumi.ComponentResource {
@@ -152,13 +157,22 @@ export function createSettings(scope: AppScope): AppSettings {
         [ENV.redisUrl]: pulumi.secret(backends.redisUrl),
         [ENV.flowerBasicAuth]: pulumi.interpolate`${args.flower.user}:${flowerPassword.result}`,
         [ENV.batchToken]: batchToken.result,
+        [ENV.sentryDsn]: args.sentry ? pulumi.secret(args.sentry.dsn) : "",
       },
     },
     opts,
   );
   const configMap = new k8s.core.v1.ConfigMap(
     `${name}-settings`,
-    { metadata, data: settingsData(backends, args.django, args.worker) },
+    {
+      metadata,
+      data: {
+        ...settingsData(backends, args.django, args.worker),
+        ...(args.sentry
+          ? { [ENV.sentryRelease]: args.image, [ENV.sentryEnvironment]: args.sentry.environment }
+          : {}),
+      },
+    },
     opts,
   );
   const redisCa = backends.redisTls

@@ -102,19 +102,27 @@ export const DATABASE_SECRETS_DIR = "/run/secrets/postgres";
 /** The keys of the database credentials Secret: what the postgres image reads, and Django too. */
 export const DATABASE_SECRET_KEYS = [ENV.postgresDb, ENV.postgresUser, ENV.postgresPassword] as const;
 /** The keys of the app's own Secret. */
-export const APP_SECRET_KEYS = [ENV.secretKey, ENV.redisUrl, ENV.flowerBasicAuth, ENV.batchToken] as const;
+/** SENTRY_DSN is always a key, empty when Sentry is off (sentryDsn unset): the app then never loads sentry_sdk. */
+export const APP_SECRET_KEYS = [
+  ENV.secretKey,
+  ENV.redisUrl,
+  ENV.flowerBasicAuth,
+  ENV.batchToken,
+  ENV.sentryDsn,
+] as const;
 export type SecretName = (typeof APP_SECRET_KEYS)[number] | (typeof DATABASE_SECRET_KEYS)[number];
 
 /**
  * The secrets each part of the app reads, and so the only ones it is given (appVolumes.ts
  * mounts exactly these): the one place this is decided. Django's settings need the secret key,
  * Redis and (to run queries) the database; collectstatic runs no query; Flower only talks to
- * the broker and checks its own basic auth; only web checks the batch token.
+ * the broker and checks its own basic auth; only web checks the batch token. web, worker and
+ * beat report errors to Sentry when its DSN is set.
  */
 export const SECRETS_READ = {
-  web: [ENV.secretKey, ENV.redisUrl, ...DATABASE_SECRET_KEYS, ENV.batchToken],
-  worker: [ENV.secretKey, ENV.redisUrl, ...DATABASE_SECRET_KEYS],
-  beat: [ENV.secretKey, ENV.redisUrl, ...DATABASE_SECRET_KEYS],
+  web: [ENV.secretKey, ENV.redisUrl, ...DATABASE_SECRET_KEYS, ENV.batchToken, ENV.sentryDsn],
+  worker: [ENV.secretKey, ENV.redisUrl, ...DATABASE_SECRET_KEYS, ENV.sentryDsn],
+  beat: [ENV.secretKey, ENV.redisUrl, ...DATABASE_SECRET_KEYS, ENV.sentryDsn],
   flower: [ENV.redisUrl, ENV.flowerBasicAuth],
   migrate: [ENV.secretKey, ENV.redisUrl, ...DATABASE_SECRET_KEYS],
   collectstatic: [ENV.secretKey, ENV.redisUrl],

@@ -15,6 +15,7 @@ import {
   PROJECT,
   projectConfigSchema,
   qualified,
+  SECRET_KEYS,
 } from "./keys";
 import { ruleProblems } from "./rules";
 import { type StackConfig, stackConfig } from "./stackConfig";
@@ -67,11 +68,14 @@ export function loadConfig(
   }
   const problems = CONFIG_KEYS.flatMap((name) => {
     const message = messages.get(name);
-    return message === undefined
-      ? []
-      : [`${qualified(name)}: got ${JSON.stringify(given[name])}; ${message}`];
+    return message === undefined ? [] : [`${qualified(name)}: got ${shown(name, given[name])}; ${message}`];
   });
   throw new ConfigError([...unknown, ...problems, ...ruleProblems(validOnly(given, messages))]);
+}
+
+/** A value as a message shows it: a secret key's never. */
+function shown(name: PropertyKey, value: string | undefined): string {
+  return SECRET_KEYS.has(name as ConfigKey) ? "[secret]" : JSON.stringify(value);
 }
 
 /** Each key's value as set, or Pulumi.yaml's default; every key read must be declared there. */

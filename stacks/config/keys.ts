@@ -45,6 +45,7 @@ const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,
 const ORIGIN = /^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d+)?$/i;
 const IMAGE_REF = /^[a-z0-9]+([._/:@-][a-zA-Z0-9_.-]+)*(@sha256:[a-f0-9]{64})?$/;
 const ABSOLUTE_PATH = /^\/[\w./-]*$/;
+const SENTRY_DSN = /^https?:\/\/[A-Za-z0-9]+(:[A-Za-z0-9]+)?@[a-z0-9.-]+(:\d+)?\/([\w.-]+\/)*\d+$/;
 const EMAIL = /^[^\s@,]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 
 const expected = (allowed: string) => ({ error: () => `expected ${allowed}` });
@@ -232,6 +233,7 @@ export const KEYS = {
   alertCloudSqlDiskPercent: wholeNumber(10, 100),
   alertCloudSqlConnections: wholeNumber(1, 10000),
   alertRedisMemoryPercent: wholeNumber(10, 100),
+  sentryDsn: optional(SENTRY_DSN, "a Sentry DSN such as https://<key>@o1.ingest.sentry.io/<project id>"),
 } satisfies Record<string, z.ZodType<unknown, string>>;
 
 /** All keys at once: raw strings in, every value typed as its validator makes it. */
@@ -240,6 +242,9 @@ export type ConfigKey = keyof typeof KEYS;
 export type ConfigValues = z.output<typeof CONFIG_SCHEMA>;
 /** The keys in table order, which is the order problems are reported in. */
 export const CONFIG_KEYS = CONFIG_SCHEMA.keyof().options;
+
+/** Keys whose values are secrets (`pulumi config set --secret`): a message never repeats the value. */
+export const SECRET_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>(["sentryDsn"]);
 
 /** How a key is written in messages and on the command line: django-k8s:<key>. */
 export const qualified = (name: ConfigKey) => `${PROJECT}:${name}`;

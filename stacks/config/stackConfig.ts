@@ -27,6 +27,8 @@ interface CommonConfig {
   flower: { user: string };
   /** Requests per second, or undefined when the load generator is off. */
   loadGenerator?: { rate: number };
+  /** Sentry's DSN (a secret config value), or undefined when error reporting is off. */
+  sentryDsn?: string;
 }
 
 export interface MinikubeConfig {
@@ -109,6 +111,7 @@ function commonConfig(v: ConfigValues, stack: string): CommonConfig {
     },
     flower: { user: v.flowerUser },
     loadGenerator: v.loadGenerator ? { rate: v.loadGeneratorRate } : undefined,
+    sentryDsn: v.sentryDsn || undefined,
   };
 }
 

@@ -70,6 +70,8 @@ export const CONFIGURATIONS: Configuration[] = [
   { stack: "dev", overrides: DEV_AS_PRODUCTION },
   // An alert threshold set in config reaches its alert policy (observability.test.ts).
   { stack: "prod", overrides: { "django-k8s:alertOldestTaskSeconds": "90" } },
+  // Sentry on: its DSN mounted as a secret file (observability.test.ts).
+  { stack: "prod", overrides: { "django-k8s:sentryDsn": "https://abc123@o1.ingest.sentry.io/42" } },
 ];
 
 /** The name a run is provided under: its stack, its overrides in key order, and which run it is. */

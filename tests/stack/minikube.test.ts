@@ -101,7 +101,7 @@ describe("DjangoApp", () => {
     const volumes = manifest(run, "Deployment", "web").spec.template.spec.volumes;
     const appSecret = volumes.find((v: any) => v.name === "app-secrets").secret.secretName;
     expect(Object.keys(manifest(run, "Secret", appSecret).stringData).sort()).toEqual(
-      [ENV.secretKey, ENV.flowerBasicAuth, ENV.redisUrl, ENV.batchToken].sort(),
+      [ENV.secretKey, ENV.flowerBasicAuth, ENV.redisUrl, ENV.batchToken, ENV.sentryDsn].sort(),
     );
     // The database pod's own Secret: the credentials exist once.
     expect(volumes.find((v: any) => v.name === "database-secrets").secret.secretName).toBe(

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { alertRules } from "../../components/gcp/alertRules";
 import {
   APP_NAME,
+  ENV,
   LIVENESS_PATH,
   METRICS_PORT,
   METRICS_PORT_NAME,
@@ -18,6 +19,7 @@ import { GMP_NAMESPACE } from "../../components/k8s/ManagedPrometheus";
 import { monitoringProblems } from "../../policy/monitoring";
 import type { ProgramRun } from "../../synth/recording";
 import { manifests } from "../../synth/render";
+import { configError } from "../support/stackConfig";
 import { programRun } from "./runs";
 
 type Manifest = Record<string, any>;
@@ -215,6 +217,48 @@ describe("policy monitoring-required", () => {
     ]);
     expect(without((r) => String(r.props.displayName).startsWith("No Celery worker"))).toEqual([
       "no alert policy for no worker",
+    ]);
+  });
+});
+
+const DSN = "https://abc123@o1.ingest.sentry.io/42";
+
+describe("Sentry: only when sentryDsn is set", () => {
+  const appSecret = (run: ProgramRun) =>
+    run.resources.find(
+      (r) =>
+        r.type === "kubernetes:core/v1:Secret" &&
+        (r.unmaskedInputs as any).stringData?.[ENV.sentryDsn] !== undefined,
+    )!;
+  const settings = (run: ProgramRun) =>
+    manifests(run).find((o) => o.kind === "ConfigMap" && o.data?.[ENV.allowedHosts] !== undefined)!.data;
+  const fileEnv = (run: ProgramRun, deployment: string) =>
+    manifests(run)
+      .find((o) => o.kind === "Deployment" && o.metadata.name === deployment)!
+      .spec.template.spec.containers[0].env.map((e: Manifest) => e.name);
+
+  it("off by default: an empty DSN file, no release or environment", () => {
+    const run = programRun("prod");
+    expect((appSecret(run).unmaskedInputs as any).stringData[ENV.sentryDsn]).toBe("");
+    expect(settings(run)[ENV.sentryRelease]).toBeUndefined();
+  });
+
+  it("on: the DSN a secret in the app Secret, mounted in web, worker and beat only; release the image digest, environment the stack", () => {
+    const run = programRun("prod", { "django-k8s:sentryDsn": DSN });
+    const secret = appSecret(run);
+    expect((secret.unmaskedInputs as any).stringData[ENV.sentryDsn]).toBe(DSN);
+    expect(JSON.stringify(secret.inputs)).not.toContain(DSN);
+    expect(settings(run)[ENV.sentryEnvironment]).toBe("prod");
+    expect(settings(run)[ENV.sentryRelease]).toMatch(/@sha256:[0-9a-f]{64}$/);
+    for (const deployment of ["web", "celery-worker", "celery-beat"])
+      expect(fileEnv(run, deployment), deployment).toContain(`${ENV.sentryDsn}_FILE`);
+    expect(fileEnv(run, "flower")).not.toContain(`${ENV.sentryDsn}_FILE`);
+  });
+
+  it("a malformed DSN is refused without repeating it", () => {
+    const error = configError("prod", { "django-k8s:sentryDsn": "https://secret-value-xyz" });
+    expect(error?.problems).toEqual([
+      "django-k8s:sentryDsn: got [secret]; expected a Sentry DSN such as https://<key>@o1.ingest.sentry.io/<project id>, or empty",
     ]);
   });
 });

@@ -87,6 +87,7 @@ const VALUES: Record<string, string> = {
   [ENV.redisUrl]: "redis://127.0.0.1:1/0",
   [ENV.flowerBasicAuth]: "flower:password",
   [ENV.batchToken]: "token",
+  [ENV.sentryDsn]: "", // off unless sentryDsn is set: an empty file
   [ENV.postgresDb]: "app",
   [ENV.postgresUser]: "app",
   [ENV.postgresPassword]: "password",

@@ -27,7 +27,7 @@ describe("app volumes and secret files", () => {
         secret: {
           secretName: "app-secret",
           defaultMode: 0o440,
-          items: items([ENV.secretKey, ENV.redisUrl, ENV.batchToken]),
+          items: items([ENV.secretKey, ENV.redisUrl, ENV.batchToken, ENV.sentryDsn]),
         },
       },
       {
@@ -49,7 +49,7 @@ describe("app volumes and secret files", () => {
     const result = appVolumes(SECRETS, "web");
     const files = Object.fromEntries(result.env.map((e) => [e.name, e.value as string]));
     expect(Object.keys(files).sort()).toEqual(
-      [ENV.secretKey, ENV.redisUrl, ENV.batchToken, ...DATABASE_SECRET_KEYS]
+      [ENV.secretKey, ENV.redisUrl, ENV.batchToken, ENV.sentryDsn, ...DATABASE_SECRET_KEYS]
         .map((key) => `${key}_FILE`)
         .sort(),
     );
