@@ -4,10 +4,11 @@
  * (Django's settings, run with the pod's own environment and files), while leaving out any
  * one of them that the settings read stops it.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { APP_SECRET_KEYS, DATABASE_SECRET_KEYS, ENV, SECRETS_READ } from "../../components/k8s/appContract";
 import { APP_COMPONENTS, type AppComponent } from "../../components/k8s/appRoles";
@@ -99,8 +100,9 @@ const PYTHON = path.join(ROOT, ".venv", "bin", "python");
 /**
  * Loads Django's settings (and Celery's configuration) the way `part`'s container would:
  * its environment, its ConfigMap and its secret files, except `without`. The error, or "".
+ * Each in its own directory and process, so the tests below run side by side.
  */
-function startSettings(run: ProgramRun, part: AppComponent, without?: string): string {
+async function startSettings(run: ProgramRun, part: AppComponent, without?: string): Promise<string> {
   const pod = appPods(run).get(part)!;
   const container = pod.containers.find((c: Manifest) => c.name === "app");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `secrets-${part}-`));
@@ -122,39 +124,39 @@ function startSettings(run: ProgramRun, part: AppComponent, without?: string): s
     };
     for (const { name, value } of container.env)
       env[name] = name.endsWith("_FILE") ? relocated(value) : value;
-    execFileSync(
+    await promisify(execFile)(
       PYTHON,
       ["-c", "import django; django.setup(); from config.celery import app; app.conf.broker_url"],
-      { cwd: path.join(ROOT, "app"), env, stdio: "pipe" },
+      { cwd: path.join(ROOT, "app"), env },
     );
     return "";
   } catch (error) {
-    const stderr = String((error as { stderr?: Buffer }).stderr ?? error);
+    const stderr = String((error as { stderr?: string }).stderr ?? error);
     return stderr.trim().split("\n").at(-1) ?? stderr;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-describe("the app reads what its contract says", () => {
+describe.concurrent("the app reads what its contract says", () => {
   const run = () => programRun("minikube");
 
   it.each(APP_COMPONENTS.filter((c) => c !== "collectstatic"))(
     "%s starts with exactly its secrets",
-    (part) => {
-      expect(startSettings(run(), part)).toBe("");
+    async (part) => {
+      expect(await startSettings(run(), part)).toBe("");
     },
   );
 
-  it("Flower's settings load with no database credentials and no secret key", () => {
+  it("Flower's settings load with no database credentials and no secret key", async () => {
     expect(SECRETS_READ.flower).not.toContain(ENV.secretKey);
-    expect(startSettings(run(), "flower")).toBe("");
+    expect(await startSettings(run(), "flower")).toBe("");
   });
 
   it.each(SECRETS_READ.web.filter((key) => !NOT_READ_AT_START.includes(key)))(
     "web does not start without %s",
-    (key) => {
-      expect(startSettings(run(), "web", key)).toContain(key);
+    async (key) => {
+      expect(await startSettings(run(), "web", key)).toContain(key);
     },
   );
 
