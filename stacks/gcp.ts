@@ -395,6 +395,8 @@ function gcpOutputs(
     flowerAccess,
     flowerUser: config.flower.user,
     flowerPassword: pulumi.secret(app.flowerPassword),
+    // For an operator's own POST /api/batch (Authorization: Bearer <token>).
+    batchToken: pulumi.secret(app.batchToken),
     namespace,
     clusterName: platform.cluster.cluster.name,
     kubeconfig: platform.cluster.kubeconfig,

@@ -162,6 +162,8 @@ function minikubeOutputs(
     flowerNodePort: nodePort(app.flowerService),
     flowerUser: config.flower.user,
     flowerPassword: pulumi.secret(app.flowerPassword),
+    // For an operator's own POST /api/batch (Authorization: Bearer <token>).
+    batchToken: pulumi.secret(app.batchToken),
     migrationJob: app.migrationJob.metadata.name,
     postgresClaim: data.postgres.claim.metadata.name,
     devMode: Boolean(code.devSource),

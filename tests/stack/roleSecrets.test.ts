@@ -63,6 +63,10 @@ describe.each(["minikube", "dev", "prod"])("%s stack", (stack) => {
     }
   });
 
+  it("hands the batch token to the operator as a secret output only", () => {
+    expect(programRun(stack).outputs.batchToken?.secret).toBe(true);
+  });
+
   it("keeps the database credentials and the secret key out of Flower, and the database out of collectstatic", () => {
     const pods = appPods(programRun(stack));
     const flower = mountedSecrets(pods.get("flower")!).map((s) => s.key);
