@@ -133,7 +133,7 @@ export const policies: ResourceValidationPolicy[] = [
   ),
   policy(
     "gke-hardened",
-    "GKE: private nodes, Workload Identity, shielded nodes with secure boot.",
+    "GKE: private nodes, Workload Identity, shielded nodes with secure boot, Binary Authorization enforced, Secrets encrypted with a Cloud KMS key.",
     ["gcp:container/cluster:Cluster", "gcp:container/nodePool:NodePool"],
     (props) => {
       const problems: string[] = [];
@@ -145,8 +145,21 @@ export const policies: ResourceValidationPolicy[] = [
       if (props.privateClusterConfig?.enablePrivateNodes !== true) problems.push("has public nodes");
       if (!props.workloadIdentityConfig?.workloadPool) problems.push("has no Workload Identity");
       if (props.enableShieldedNodes !== true) problems.push("has no shielded nodes");
+      if (props.binaryAuthorization?.evaluationMode !== "PROJECT_SINGLETON_POLICY_ENFORCE")
+        problems.push("does not enforce Binary Authorization");
+      if (props.databaseEncryption?.state !== "ENCRYPTED" || !props.databaseEncryption?.keyName)
+        problems.push("keeps Secrets in etcd without a Cloud KMS key (databaseEncryption)");
       return problems;
     },
+  ),
+  policy(
+    "registry-scanned",
+    "Artifact Registry repositories scan pushed images for vulnerabilities (not DISABLED).",
+    ["gcp:artifactregistry/repository:Repository"],
+    (props) =>
+      props.vulnerabilityScanningConfig?.enablementConfig === "DISABLED"
+        ? ["has vulnerability scanning disabled"]
+        : [],
   ),
   policy(
     "containers-restricted",
