@@ -142,7 +142,8 @@ describe("bootstrap", () => {
     const devAdmin = projectGrants.find(
       (r) => r.inputs.member === `serviceAccount:${deployer("dev")}` && r.inputs.role === PROJECT_IAM_ADMIN,
     );
-    expect((devAdmin?.inputs.condition as { expression: string }).expression).toContain(
+    expect(devAdmin).toBeDefined();
+    expect((devAdmin!.inputs.condition as { expression: string }).expression).toContain(
       "'projects/my-django-dev/roles/",
     );
   });
