@@ -20,6 +20,7 @@ export function workloadArgs(config: StackConfig): Pick<DjangoAppArgs, "django" 
       sizes: config.worker.resources,
       shutdownSeconds: config.worker.shutdownSeconds,
       taskTimeLimitSeconds: config.worker.taskTimeLimitSeconds,
+      visibilityTimeoutSeconds: config.worker.visibilityTimeoutSeconds,
       scaling: config.worker.scaling,
     },
   };

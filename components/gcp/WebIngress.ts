@@ -7,7 +7,14 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_NAME, READINESS_PATH, WEB_PORT, WEB_SERVICE_NAME, WEB_SERVICE_PORT } from "../k8s/appContract";
+import {
+  APP_NAME,
+  READINESS_PATH,
+  WEB_DRAIN,
+  WEB_PORT,
+  WEB_SERVICE_NAME,
+  WEB_SERVICE_PORT,
+} from "../k8s/appContract";
 import type { Role } from "../k8s/appRoles";
 import { standardLabels } from "../k8s/specs";
 import { modernTlsPolicy } from "./tlsPolicy";
@@ -80,7 +87,10 @@ export class WebIngress extends pulumi.ComponentResource {
   }
 }
 
-/** The load balancer sends traffic only to pods whose database and Redis answer. */
+/**
+ * The load balancer sends traffic only to pods whose database and Redis answer, and drops a
+ * stopping pod within its preStop pause (WEB_DRAIN in appContract.ts).
+ */
 function createBackendConfig({ name, args, labels, parent }: Scope): k8s.apiextensions.CustomResource {
   return new k8s.apiextensions.CustomResource(
     `${name}-backendconfig`,
@@ -93,12 +103,12 @@ function createBackendConfig({ name, args, labels, parent }: Scope): k8s.apiexte
           type: "HTTP",
           requestPath: READINESS_PATH,
           port: WEB_PORT,
-          checkIntervalSec: 10,
-          timeoutSec: 5,
+          checkIntervalSec: WEB_DRAIN.healthCheck.intervalSeconds,
+          timeoutSec: WEB_DRAIN.healthCheck.timeoutSeconds,
           healthyThreshold: 1,
-          unhealthyThreshold: 3,
+          unhealthyThreshold: WEB_DRAIN.healthCheck.unhealthyThreshold,
         },
-        connectionDraining: { drainingTimeoutSec: 30 },
+        connectionDraining: { drainingTimeoutSec: WEB_DRAIN.connectionDrainingSeconds },
         timeoutSec: 60,
         logging: { enable: true, sampleRate: 0.1 },
         securityPolicy: { name: args.securityPolicy },

@@ -54,6 +54,8 @@ export interface DjangoAppArgs {
     sizes: ResourceSizes;
     shutdownSeconds: number;
     taskTimeLimitSeconds: number;
+    /** Redis redelivers a task unacknowledged this long (CELERY_VISIBILITY_TIMEOUT); above the time limit. */
+    visibilityTimeoutSeconds: number;
     scaling: CpuScaling | QueueScaling;
   };
   /** KEDA, when the worker scales on the queue. */

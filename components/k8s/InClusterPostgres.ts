@@ -7,6 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { IN_CLUSTER_MAX_CONNECTIONS } from "../../lib/postgresLimits";
 import { DATABASE_SECRET_KEYS, DATABASE_SECRETS_DIR, ENV, secretFileEnv } from "./appContract";
 import {
   createStoreEndpoint,
@@ -181,6 +182,8 @@ export function postgresStatefulSetArgs(
             hardenedContainer({
               name: "postgres",
               image: args.image,
+              // The limit the config's connection budget is checked against (lib/postgresLimits.ts).
+              args: ["postgres", "-c", `max_connections=${IN_CLUSTER_MAX_CONNECTIONS}`],
               env: [
                 // The image reads <NAME>_FILE: the credentials stay files, out of the environment.
                 ...secretFileEnv(DATABASE_SECRETS_DIR, DATABASE_SECRET_KEYS),

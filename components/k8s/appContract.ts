@@ -30,6 +30,70 @@ export const LIVENESS_PATH = "/healthz";
 export const READINESS_PATH = "/readyz";
 export const FLOWER_HEALTH_PATH = "/healthcheck";
 
+/** gunicorn's threads per process (GUNICORN_THREADS): web's PostgreSQL connections are processes x threads. */
+export const WEB_THREADS = 4;
+
+/**
+ * How a web pod leaves without dropping a request (app/config/drain.py), in one place: the pod
+ * spec, the GCP load balancer's BackendConfig and the check between them (webDrainProblems)
+ * read these. On deletion the pod's preStop hook marks it draining and pauses: /readyz answers
+ * 503 and every response closes its connection, while kube-proxy and the load balancer take
+ * the pod out. Only then SIGTERM: gunicorn lets running requests finish within its graceful
+ * timeout, and the kubelet kills nothing before the pause, the graceful timeout and a margin.
+ */
+export const WEB_DRAIN = {
+  preStopPauseSeconds: 15,
+  /** gunicorn's graceful_timeout (GUNICORN_GRACEFUL_TIMEOUT). */
+  gracefulTimeoutSeconds: 25,
+  marginSeconds: 5,
+  /** The kubelet's readiness probe: it takes the pod out of the Service's endpoints. */
+  readiness: { periodSeconds: 5, failureThreshold: 2 },
+  /** The GCP load balancer's health check of /readyz (BackendConfig). */
+  healthCheck: { intervalSeconds: 5, timeoutSeconds: 3, unhealthyThreshold: 2 },
+  /** The load balancer's connection draining: no longer than the pause, which it happens within. */
+  connectionDrainingSeconds: 15,
+} as const;
+export type WebDrain = {
+  -readonly [K in keyof typeof WEB_DRAIN]: (typeof WEB_DRAIN)[K] extends number
+    ? number
+    : { -readonly [P in keyof (typeof WEB_DRAIN)[K]]: number };
+};
+
+/** The web pod's preStop hook: drain.py marks the pod draining and pauses. */
+export function webPreStopCommand(drain: WebDrain = WEB_DRAIN): string[] {
+  return ["python", "/app/config/drain.py", String(drain.preStopPauseSeconds)];
+}
+
+/** The web pod's terminationGracePeriodSeconds: the pause, gunicorn's graceful timeout and a margin. */
+export function webGraceSeconds(drain: WebDrain = WEB_DRAIN): number {
+  return drain.preStopPauseSeconds + drain.gracefulTimeoutSeconds + drain.marginSeconds;
+}
+
+/**
+ * What would let a stopping web pod receive requests it cannot answer: every path to the pod
+ * (endpoints, the load balancer) must notice /readyz failing within the pause, at worst one
+ * interval late for each failure counted.
+ */
+export function webDrainProblems(drain: WebDrain = WEB_DRAIN): string[] {
+  const pause = drain.preStopPauseSeconds;
+  const problems: string[] = [];
+  const probe = drain.readiness.periodSeconds * drain.readiness.failureThreshold;
+  if (probe >= pause)
+    problems.push(
+      `the readiness probe notices a draining pod after up to ${probe} s, not within the ${pause} s pause`,
+    );
+  const check = drain.healthCheck.intervalSeconds * drain.healthCheck.unhealthyThreshold;
+  if (check >= pause)
+    problems.push(
+      `the load balancer's health check notices a draining pod after up to ${check} s, not within the ${pause} s pause`,
+    );
+  if (drain.healthCheck.timeoutSeconds > drain.healthCheck.intervalSeconds)
+    problems.push("the health check's timeout exceeds its interval (the load balancer refuses it)");
+  if (drain.connectionDrainingSeconds > pause)
+    problems.push(`connection draining (${drain.connectionDrainingSeconds} s) outlasts the ${pause} s pause`);
+  return problems;
+}
+
 /** Written by the worker's and beat's main loops; their liveness probes check the age. */
 export const WORKER_HEARTBEAT_FILE = "/tmp/celery-worker-heartbeat";
 export const BEAT_HEARTBEAT_FILE = "/tmp/celery-beat-heartbeat";
@@ -82,6 +146,9 @@ export const ENV = {
   webConcurrency: "WEB_CONCURRENCY",
   celeryConcurrency: "CELERY_CONCURRENCY",
   celeryTaskTimeLimit: "CELERY_TASK_TIME_LIMIT",
+  celeryVisibilityTimeout: "CELERY_VISIBILITY_TIMEOUT",
+  gunicornThreads: "GUNICORN_THREADS",
+  gunicornGracefulTimeout: "GUNICORN_GRACEFUL_TIMEOUT",
   celeryShutdownTimeout: "CELERY_SHUTDOWN_TIMEOUT",
   metricsPort: "METRICS_PORT",
   prometheusMultiprocDir: "PROMETHEUS_MULTIPROC_DIR",

@@ -33,6 +33,8 @@ export interface AppPodInput {
   restartPolicy?: "Always" | "Never" | "OnFailure";
   topologySpreadConstraints?: k8s.types.input.core.v1.TopologySpreadConstraint[];
   terminationGracePeriodSeconds?: number;
+  /** e.g. web's preStop drain (appContract.ts, WEB_DRAIN). */
+  lifecycle?: k8s.types.input.core.v1.Lifecycle;
 }
 
 export const APP_CONTAINER = "app";
@@ -51,6 +53,7 @@ export function appPodSpec(input: AppPodInput): PodSpec {
     livenessProbe: input.livenessProbe,
     readinessProbe: input.readinessProbe,
     startupProbe: input.startupProbe,
+    lifecycle: input.lifecycle,
     volumeMounts: [...scratch.volumeMounts, ...(input.extraVolumeMounts ?? [])],
   });
   return {

@@ -21,8 +21,12 @@ import {
   PROMETHEUS_MULTIPROC_DIR,
   READINESS_PATH,
   reads,
+  WEB_DRAIN,
   WEB_PORT,
+  WEB_THREADS,
   WORKER_HEARTBEAT_FILE,
+  webGraceSeconds,
+  webPreStopCommand,
 } from "./appContract";
 import type { AppPodInput } from "./appPod";
 import type { SkippedCheck } from "./scannerSkips";
@@ -128,7 +132,15 @@ export function metricsEndpoint(multiprocess: boolean): Pick<RoleSpec, "env" | "
   };
 }
 
-const WEB_GRACE_SECONDS = 35; // gunicorn's graceful_timeout (25 s) plus margin
+/** gunicorn's processes in a web pod: one per whole CPU of its limit, plus one (as app/gunicorn.conf.py would). */
+export function webProcesses(sizes: Pick<ResourceSizes, "cpuLimit">): number {
+  return wholeCpus(sizes.cpuLimit) + 1;
+}
+
+/** Celery's pool size in a worker pod: one per whole CPU of its limit (app/config/cpu.py). */
+export function workerConcurrency(sizes: Pick<ResourceSizes, "cpuLimit">): number {
+  return wholeCpus(sizes.cpuLimit);
+}
 
 export interface RoleArgs {
   /** `spreadAcrossZones`: a regional cluster, where web's pods also spread over zones. */
@@ -147,7 +159,9 @@ export function roleSpecs(args: RoleArgs): Record<Role, RoleSpec> {
       command: dev ? DEV_COMMANDS.web : COMMANDS.web,
       sizes: args.web.sizes,
       env: [
-        { name: ENV.webConcurrency, value: String(wholeCpus(args.web.sizes.cpuLimit) + 1) },
+        { name: ENV.webConcurrency, value: String(webProcesses(args.web.sizes)) },
+        { name: ENV.gunicornThreads, value: String(WEB_THREADS) },
+        { name: ENV.gunicornGracefulTimeout, value: String(WEB_DRAIN.gracefulTimeoutSeconds) },
         // Dev mode's runserver has no gunicorn master to serve the summed metrics.
         ...(dev ? [] : (webMetrics.env ?? [])),
       ],
@@ -158,8 +172,9 @@ export function roleSpecs(args: RoleArgs): Record<Role, RoleSpec> {
         timeoutSeconds: 2,
       }),
       livenessProbe: httpProbe(LIVENESS_PATH, "http", { periodSeconds: 10, timeoutSeconds: 2 }),
-      readinessProbe: httpProbe(READINESS_PATH, "http", { periodSeconds: 5, failureThreshold: 2 }),
-      terminationGracePeriodSeconds: WEB_GRACE_SECONDS,
+      readinessProbe: httpProbe(READINESS_PATH, "http", { ...WEB_DRAIN.readiness }),
+      lifecycle: { preStop: { exec: { command: webPreStopCommand() } } },
+      terminationGracePeriodSeconds: webGraceSeconds(),
       topologySpreadConstraints: spreadConstraints(
         selectorLabels(APP_NAME, "web"),
         args.web.spreadAcrossZones ?? false,
@@ -171,7 +186,7 @@ export function roleSpecs(args: RoleArgs): Record<Role, RoleSpec> {
       env: [
         // inotify events do not cross minikube's 9p mount: watch by polling.
         ...(dev ? [{ name: "WATCHFILES_FORCE_POLLING", value: "true" }] : []),
-        { name: ENV.celeryConcurrency, value: String(wholeCpus(args.worker.sizes.cpuLimit)) },
+        { name: ENV.celeryConcurrency, value: String(workerConcurrency(args.worker.sizes)) },
         // SIGTERM starts Celery's soft shutdown: running tasks get CELERY_SHUTDOWN_TIMEOUT
         // seconds, the rest go back to the queue, all inside the grace period.
         { name: "REMAP_SIGTERM", value: "SIGQUIT" },

@@ -17,7 +17,7 @@ export interface DjangoSettings {
 export function settingsData(
   backends: AppBackends,
   django: DjangoSettings,
-  worker: { taskTimeLimitSeconds: number; shutdownSeconds: number },
+  worker: { taskTimeLimitSeconds: number; visibilityTimeoutSeconds: number; shutdownSeconds: number },
 ): Record<string, pulumi.Input<string>> {
   const joined = (items: pulumi.Input<string>[]) => pulumi.all(items).apply((values) => values.join(","));
   const data: Record<string, pulumi.Input<string>> = {
@@ -27,7 +27,9 @@ export function settingsData(
     [ENV.https]: String(django.https),
     [ENV.postgresHost]: backends.database.host,
     [ENV.postgresPort]: pulumi.output(backends.database.port).apply(String),
+    // Every role reads both: the worker runs tasks, and every sender checks countdowns (app/config/celery.py).
     [ENV.celeryTaskTimeLimit]: String(worker.taskTimeLimitSeconds),
+    [ENV.celeryVisibilityTimeout]: String(worker.visibilityTimeoutSeconds),
     [ENV.celeryShutdownTimeout]: String(worker.shutdownSeconds),
   };
   if (django.googleCloudProject) data[ENV.googleCloudProject] = django.googleCloudProject;

@@ -35,9 +35,6 @@ export function projectConfigSchema(file = PROJECT_FILE): Record<string, KeySche
   return project.config ?? {};
 }
 
-// Redis redelivers an unacknowledged task after this long (the app's CELERY_VISIBILITY_TIMEOUT
-// default); a task allowed to run longer would be run twice.
-const REDIS_VISIBILITY_TIMEOUT_SECONDS = 3600;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const HOST_ENTRY =
   /^(\*|\.?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])$/i;
@@ -175,7 +172,8 @@ export const KEYS = {
   workerCpuLimit: cpu(),
   workerMemory: size("128Mi", "64Gi"),
   workerShutdownSeconds: wholeNumber(5, 3600),
-  taskTimeLimitSeconds: wholeNumber(10, REDIS_VISIBILITY_TIMEOUT_SECONDS - 600),
+  // Below visibilityTimeoutSeconds, or a running task is handed to a second worker (rules.ts).
+  taskTimeLimitSeconds: wholeNumber(10, 3599),
   flowerUser: matching(/^[A-Za-z0-9_.-]{1,64}$/, "1-64 letters, digits, '_', '.' or '-' (no ':')"),
   postgresStorage: oneOf(["hostPath", "storageClass"]),
   postgresStorageSize: size("1Gi", "10Ti"),
@@ -234,6 +232,7 @@ export const KEYS = {
   alertCloudSqlConnections: wholeNumber(1, 10000),
   alertRedisMemoryPercent: wholeNumber(10, 100),
   sentryDsn: optional(SENTRY_DSN, "a Sentry DSN such as https://<key>@o1.ingest.sentry.io/<project id>"),
+  visibilityTimeoutSeconds: wholeNumber(60, 3600),
 } satisfies Record<string, z.ZodType<unknown, string>>;
 
 /** All keys at once: raw strings in, every value typed as its validator makes it. */

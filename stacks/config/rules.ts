@@ -4,7 +4,9 @@
  * reported once, by its own validator, and the rest are still checked.
  */
 import * as ipaddr from "ipaddr.js";
+import { connectionBudget } from "../../components/k8s/connectionBudget";
 import { zonesOf } from "../../lib/gcpRegions";
+import { cloudSqlMaxConnections, IN_CLUSTER_MAX_CONNECTIONS } from "../../lib/postgresLimits";
 import { cpuMillicores } from "../../lib/quantity";
 import { type ConfigValues, qualified as key } from "./keys";
 
@@ -16,6 +18,8 @@ export function ruleProblems(v: Valid): string[] {
     ...requestsWithinLimits(v),
     ...autoscalingRanges(v),
     ...postgresStorageRules(v),
+    ...celeryTimingRules(v),
+    ...connectionBudgetRules(v),
     ...(v.platform === "gcp" ? gcpRules(v) : []),
     ...(v.platform === "minikube" ? minikubeRules(v) : []),
     ...(v.environment === "production" ? productionRules(v) : []),
@@ -66,6 +70,56 @@ function postgresStorageRules(v: Valid): string[] {
   return [
     `${key("postgresStorageClass")}: set to ${JSON.stringify(v.postgresStorageClass)} while ${key("postgresStorage")} ` +
       `is ${v.postgresStorage}; it is only used with postgresStorage=storageClass`,
+  ];
+}
+
+/**
+ * Redis hands a task still unacknowledged after the visibility timeout to another worker: one
+ * still running must be stopped by its time limit first (app/config/timing.py, the same rule).
+ */
+function celeryTimingRules(v: Valid): string[] {
+  const [limit, visibility] = [v.taskTimeLimitSeconds, v.visibilityTimeoutSeconds];
+  if (limit === undefined || visibility === undefined || limit < visibility) return [];
+  return [
+    `${key("taskTimeLimitSeconds")}: got ${limit}, not less than ${key("visibilityTimeoutSeconds")} (${visibility}); ` +
+      "a task still running when the visibility timeout passes is given to a second worker: " +
+      `lower the time limit below ${visibility} or raise the visibility timeout (at most 3600)`,
+  ];
+}
+
+/** The database's max_connections: the in-cluster server's setting, or Cloud SQL's default for the tier. */
+function connectionLimit(v: Valid): { limit: number; source: string } | undefined {
+  if (v.platform === "minikube")
+    return { limit: IN_CLUSTER_MAX_CONNECTIONS, source: "the in-cluster PostgreSQL's max_connections" };
+  const limit = v.cloudSqlTier === undefined ? undefined : cloudSqlMaxConnections(v.cloudSqlTier);
+  if (limit === undefined) return undefined;
+  return {
+    limit,
+    source: `Cloud SQL's default max_connections for ${key("cloudSqlTier")} ${v.cloudSqlTier}`,
+  };
+}
+
+/** Every pod at its autoscaler's maximum, mid-rollout, must still get its connections. */
+function connectionBudgetRules(v: Valid): string[] {
+  const { webMaxReplicas, webCpuLimit, workerMaxReplicas, workerCpuLimit } = v;
+  const database = connectionLimit(v);
+  if (!database || !webMaxReplicas || !webCpuLimit || !workerMaxReplicas || !workerCpuLimit) return [];
+  const budget = connectionBudget({
+    web: { maxReplicas: webMaxReplicas, sizes: { cpuLimit: webCpuLimit } },
+    worker: { maxReplicas: workerMaxReplicas, sizes: { cpuLimit: workerCpuLimit } },
+  });
+  if (budget.total <= database.limit) return [];
+  const { web, worker } = budget;
+  return [
+    `${key("webMaxReplicas")}, ${key("workerMaxReplicas")}: at most ${budget.total} PostgreSQL connections at once, ` +
+      `more than the ${database.limit} of ${database.source}: ` +
+      `web ${web.connections} = (${key("webMaxReplicas")} ${webMaxReplicas} + ${web.pods - webMaxReplicas} rollout surge) x ` +
+      `(${web.processes} gunicorn processes for ${key("webCpuLimit")} ${webCpuLimit} x ${web.threads} threads), ` +
+      `worker ${worker.connections} = (${key("workerMaxReplicas")} ${workerMaxReplicas} + ${worker.pods - workerMaxReplicas} rollout surge) x ` +
+      `(${worker.processes} Celery pool processes for ${key("workerCpuLimit")} ${workerCpuLimit} + 1 main process), ` +
+      `beat ${budget.beat}, migrate ${budget.migrate}, superuser reserved ${budget.reserved}; ` +
+      `allowed: a total of at most ${database.limit}: lower the maximum replicas or CPU limits` +
+      (v.platform === "gcp" ? `, or choose a larger ${key("cloudSqlTier")}` : ""),
   ];
 }
 

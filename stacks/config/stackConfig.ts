@@ -22,6 +22,7 @@ interface CommonConfig {
     resources: ResourceSizes;
     shutdownSeconds: number;
     taskTimeLimitSeconds: number;
+    visibilityTimeoutSeconds: number;
     scaling: CpuScaling | QueueScaling;
   };
   flower: { user: string };
@@ -107,6 +108,7 @@ function commonConfig(v: ConfigValues, stack: string): CommonConfig {
       resources: { cpuRequest: v.workerCpuRequest, cpuLimit: v.workerCpuLimit, memory: v.workerMemory },
       shutdownSeconds: v.workerShutdownSeconds,
       taskTimeLimitSeconds: v.taskTimeLimitSeconds,
+      visibilityTimeoutSeconds: v.visibilityTimeoutSeconds,
       scaling: workerScaling(v),
     },
     flower: { user: v.flowerUser },

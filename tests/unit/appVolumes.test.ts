@@ -92,7 +92,7 @@ describe("app volumes and secret files", () => {
         network: { database: [], redis: [] },
       },
       { allowedHosts: [], csrfTrustedOrigins: [], https: true },
-      { taskTimeLimitSeconds: 60, shutdownSeconds: 30 },
+      { taskTimeLimitSeconds: 60, visibilityTimeoutSeconds: 600, shutdownSeconds: 30 },
     );
     const caFile = settings[ENV.redisCaCert] as string;
     const withTls = appVolumes({ ...SECRETS, redisCaConfigMapName: "redis-ca" }, "web");
