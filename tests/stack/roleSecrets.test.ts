@@ -142,6 +142,30 @@ async function startSettings(run: ProgramRun, part: AppComponent, without?: stri
   }
 }
 
+describe("the load generator holds the batch token", () => {
+  it("posts the payload file mounted from its own Secret, which carries web's token", () => {
+    const run = programRun("minikube", {
+      "django-k8s:loadGenerator": "true",
+      "django-k8s:loadGeneratorRate": "50",
+    });
+    const pod = manifests(run).find((m) => m.kind === "Deployment" && m.metadata.name === "load-generator")!
+      .spec.template.spec;
+    const batch = pod.containers.find((c: Manifest) => c.name === "batch");
+    expect(batch.args).toContain("-payload-file");
+    const file: string = batch.args[batch.args.indexOf("-payload-file") + 1];
+    const mount = batch.volumeMounts.find((m: Manifest) => file.startsWith(`${m.mountPath}/`));
+    const volume = pod.volumes.find((v: Manifest) => v.name === mount.name);
+    expect(volume.secret.items).toEqual([{ key: path.basename(file), path: path.basename(file) }]);
+    // The pages stream gets no secret at all; the token is never an argument or a variable.
+    expect(pod.containers.find((c: Manifest) => c.name === "pages").volumeMounts).toBeUndefined();
+    expect(JSON.stringify(pod.containers)).not.toMatch(/token=/);
+    const secret = manifests(run).find(
+      (m) => m.kind === "Secret" && m.metadata.name === volume.secret.secretName,
+    )!;
+    expect(Object.keys(secret.stringData)).toEqual([path.basename(file)]);
+  });
+});
+
 describe.concurrent("the app reads what its contract says", () => {
   const run = () => programRun("minikube");
 
