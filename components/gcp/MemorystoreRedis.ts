@@ -6,6 +6,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { redisServerSettings } from "../../lib/redisServer";
 
 export interface MemorystoreRedisArgs {
   project: string;
@@ -49,8 +50,10 @@ export class MemorystoreRedis extends pulumi.ComponentResource {
         reservedIpRange: args.reservedRange,
         authEnabled: true,
         transitEncryptionMode: "SERVER_AUTHENTICATION",
-        // Celery's queue must never be evicted to make room.
-        redisConfigs: { "maxmemory-policy": "noeviction" },
+        // The app's settings for every Redis (app/config/redis_server.json): volatile-lru evicts
+        // only keys with a TTL, the cache's, never the queue's. Memorystore refuses the AOF
+        // settings, and keeps its data with the RDB snapshots below instead.
+        redisConfigs: redisServerSettings().everywhere,
         deletionProtection: args.deletionProtection,
         persistenceConfig: args.snapshotPeriod
           ? { persistenceMode: "RDB", rdbSnapshotPeriod: args.snapshotPeriod }

@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { memoryBytes } from "../../lib/quantity";
+import { redisConfLines, redisServerSettings } from "../../lib/redisServer";
 import {
   createStoreEndpoint,
   hostWhenReady,
@@ -21,7 +22,6 @@ import {
   isolatedPod,
   type ResourceSizes,
   resources,
-  scratchVolumes,
   standardLabels,
 } from "./specs";
 
@@ -29,6 +29,8 @@ export interface InClusterRedisArgs {
   namespace: pulumi.Input<string>;
   image: string;
   sizes?: ResourceSizes;
+  /** The claim that keeps the append-only file: its size, and its StorageClass (undefined: the cluster's default). */
+  storage?: { size: string; storageClass?: string };
   /** Who may connect; the namespace denies everyone else. */
   clients: NetworkPolicyPeer[];
 }
@@ -40,6 +42,8 @@ const REDIS_UID = 999;
 const REDIS_GID = 1000;
 const CONFIG_DIR = "/etc/redis";
 const DEFAULT_SIZES: ResourceSizes = { cpuRequest: "50m", cpuLimit: "500m", memory: "256Mi" };
+const DEFAULT_STORAGE = { size: "1Gi" };
+export const REDIS_DATA_DIR = "/data";
 
 export class InClusterRedis extends pulumi.ComponentResource {
   readonly service: k8s.core.v1.Service;
@@ -67,9 +71,14 @@ export class InClusterRedis extends pulumi.ComponentResource {
       },
       parent,
     );
+    const data = new k8s.core.v1.PersistentVolumeClaim(
+      `${name}-data`,
+      redisClaimArgs(args.namespace, args.storage ?? DEFAULT_STORAGE),
+      parent,
+    );
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-server`,
-      redisDeploymentArgs(args, sizes, config.metadata.name),
+      redisDeploymentArgs(args, sizes, config.metadata.name, data.metadata.name),
       parent,
     );
     this.service = createStoreEndpoint(name, REDIS_STORE, args.namespace, args.clients, this);
@@ -80,29 +89,54 @@ export class InClusterRedis extends pulumi.ComponentResource {
 }
 
 /**
- * The password lives in the config file, never on the command line (ps). The append-only file
- * keeps queued tasks across a container restart; maxmemory stays below the limit, and
- * noeviction because dropping queued tasks is never acceptable.
+ * The password lives in the config file, never on the command line (ps). The app's settings
+ * (app/config/redis_server.json): volatile-lru, so a full cache evicts cache keys (which all
+ * expire) and never the queue's (which do not); the append-only file, synced every second, on
+ * the claim keeps queued tasks across a restart of the pod. maxmemory stays below the limit.
  */
 export function redisConf(password: pulumi.Input<string>, sizes: ResourceSizes): pulumi.Output<string> {
-  const maxMemoryMb = Math.floor((memoryBytes(sizes.memory)! * 0.75) / 2 ** 20);
-  return pulumi.interpolate`requirepass ${password}
-dir /data
-appendonly yes
-save ""
-maxmemory ${maxMemoryMb}mb
-maxmemory-policy noeviction
-`;
+  return pulumi.output(password).apply((value) => redisConfText(value, sizes));
 }
 
-/** One Redis pod (Recreate: never two on the same data) with its config from the Secret. Pure. */
+/** redis.conf with the password given. Pure. */
+export function redisConfText(password: string, sizes: ResourceSizes): string {
+  const maxMemoryMb = Math.floor((memoryBytes(sizes.memory)! * 0.75) / 2 ** 20);
+  const app = redisServerSettings();
+  const lines = [
+    `dir ${REDIS_DATA_DIR}`,
+    `maxmemory ${maxMemoryMb}mb`,
+    ...redisConfLines({ ...app.everywhere, ...app.inCluster }),
+  ];
+  return `requirepass ${password}\n${lines.join("\n")}\n`;
+}
+
+/** The claim the append-only file lives on: one pod writes it (ReadWriteOnce). Pure. */
+export function redisClaimArgs(
+  namespace: pulumi.Input<string>,
+  storage: { size: string; storageClass?: string },
+): k8s.core.v1.PersistentVolumeClaimArgs {
+  return {
+    metadata: { namespace, labels: standardLabels(REDIS_STORE.name, REDIS_STORE.component) },
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      storageClassName: storage.storageClass,
+      resources: { requests: { storage: storage.size } },
+    },
+  };
+}
+
+/**
+ * One Redis pod with its config from the Secret and its data on the claim. Recreate: the old pod
+ * is gone before the new one starts, so never two servers on one append-only file (and a
+ * ReadWriteOnce claim could not be mounted twice on two nodes anyway). Pure.
+ */
 export function redisDeploymentArgs(
   args: Pick<InClusterRedisArgs, "namespace" | "image">,
   sizes: ResourceSizes,
   configSecretName: pulumi.Input<string>,
+  claimName: pulumi.Input<string>,
 ): k8s.apps.v1.DeploymentArgs {
   const workload = storeWorkloadMeta(REDIS_STORE, args.namespace);
-  const scratch = scratchVolumes([{ name: "data", mountPath: "/data", sizeLimit: "1Gi" }]);
   // The probe reads the password from the mounted file, never from the pod's environment.
   const ping = execProbe(
     ["sh", "-c", `test "$(REDISCLI_AUTH="$(cat ${CONFIG_DIR}/password)" redis-cli ping)" = PONG`],
@@ -128,13 +162,13 @@ export function redisDeploymentArgs(
               readinessProbe: ping,
               livenessProbe: { ...ping, periodSeconds: 20 },
               volumeMounts: [
-                ...scratch.volumeMounts,
+                { name: "data", mountPath: REDIS_DATA_DIR },
                 { name: "config", mountPath: CONFIG_DIR, readOnly: true },
               ],
             }),
           ],
           volumes: [
-            ...scratch.volumes,
+            { name: "data", persistentVolumeClaim: { claimName } },
             {
               name: "config",
               secret: {
