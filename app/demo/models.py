@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Now
 
 
 class Visit(models.Model):
@@ -18,10 +19,12 @@ class Visit(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     digest = models.CharField(max_length=64, blank=True)
     processed_by = models.CharField(max_length=256, blank=True)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    # The database defaults serve the release still running during the rollout that adds these
+    # columns: its inserts do not name them (docs/operations.md, expand/contract).
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING, db_default=State.PENDING)
     # When the work was last handed to the queue (or tried to be): the reconcile task sends
     # again only what has waited longer than its grace period since then.
-    queued_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(auto_now_add=True, db_default=Now())
 
     class Meta:
         ordering = ["-id"]

@@ -24,7 +24,9 @@ from django_migration_linter import MigrationLinter
 
 from .conftest import APP_DIR
 
-pytestmark = pytest.mark.django_db
+# transaction=True: sqlmigrate must render a non-atomic migration (AddIndexConcurrently) outside
+# the transaction a plain django_db test runs in.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 REVIEWED_MARKER = "unsafe_reviewed"
 # A reason short enough to be a placeholder ("ok", "safe") is not a review.
