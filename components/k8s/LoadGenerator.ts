@@ -84,7 +84,7 @@ export function loadGeneratorDeploymentArgs(
       name: SELF,
       namespace,
       labels,
-      annotations: checkovSkips("CKV_K8S_15", "CKV_K8S_43", "CKV_K8S_8", "CKV_K8S_9"),
+      annotations: checkovSkips("CKV_K8S_15", "CKV_K8S_8", "CKV_K8S_9"),
     },
     spec: {
       replicas: 1,

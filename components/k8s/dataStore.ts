@@ -26,8 +26,8 @@ export function storeWorkloadMeta(store: StoreShape, namespace: pulumi.Input<str
       name: store.name,
       namespace,
       labels: standardLabels(store.name, store.component),
-      // Runs as the image's own non-root user (CKV_K8S_40), pinned by version tag.
-      annotations: checkovSkips("CKV_K8S_15", "CKV_K8S_43", "CKV_K8S_40"),
+      // Runs as the image's own non-root user (CKV_K8S_40), pinned by digest.
+      annotations: checkovSkips("CKV_K8S_15", "CKV_K8S_40"),
     },
     selector: { matchLabels: selectorLabels(store.name, store.component) },
     podLabels: standardLabels(store.name, store.component),

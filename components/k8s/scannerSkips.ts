@@ -5,9 +5,9 @@
  */
 export const SKIP_REASONS = {
   CKV_K8S_15:
-    "imagePullPolicy is not Always: every image is pinned (the app by digest on GCP, by content-hash tag built into the node on minikube; others by exact version), so pulling again changes nothing but adds a registry dependency to every start",
+    "imagePullPolicy is not Always: every image is pinned (by digest; the app on minikube by content-hash tag built into the node), so pulling again changes nothing but adds a registry dependency to every start",
   CKV_K8S_43:
-    "not every image is by digest: the app is by digest on GCP, but on minikube it is built into the node (no registry digest exists), and third-party images (postgres, redis, Cloud SQL proxy, fortio) are pinned by exact version tag",
+    "the app's image is by digest on GCP, but on minikube it is built into the node, where no registry digest exists (every third-party image is by digest everywhere)",
   CKV_K8S_40:
     "runs as the image's own non-root user (postgres 70, redis 999), so the data directory's ownership matches the image; still non-root under the restricted profile",
   CKV_K8S_9:
