@@ -112,6 +112,11 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs): {
   switch (args.type) {
     case "random:index/randomPassword:RandomPassword":
       return { id: args.name, state: { ...inputs, result: mockSecretValue(args.name) } };
+    case "random:index/randomId:RandomId":
+      return {
+        id: args.name,
+        state: { ...inputs, hex: short(args.name).slice(0, 2 * (inputs.byteLength ?? 4)) },
+      };
     case "pulumi:pulumi:StackReference":
       // As on a first deploy: the stack has no outputs yet.
       return { id: inputs.name ?? args.name, state: { ...inputs, outputs: {}, secretOutputNames: [] } };

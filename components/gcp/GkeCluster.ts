@@ -10,6 +10,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { grantProjectRoles, serviceAccountId } from "../../lib/gcpIam";
 import { gkeKubeconfig } from "./kubeconfig";
 import { PODS_RANGE, SERVICES_RANGE } from "./Network";
@@ -112,14 +113,21 @@ export function keyLocation(clusterLocation: string): string {
 
 /**
  * The key GKE encrypts Secrets with before they reach etcd, rotated on a schedule, usable by
- * GKE's service agent only. Kept on destroy by KMS itself (key material cannot be deleted, only
- * its versions scheduled for destruction).
+ * GKE's service agent only. KMS never deletes a key ring or a key (destroy only schedules the
+ * key's versions for destruction and forgets them), so the ring's name carries a random suffix:
+ * a stack destroyed and brought up again, or a second stack in the same project, gets a new one
+ * instead of a name conflict.
  */
 function createSecretsKey(name: string, args: GkeClusterArgs, parent: pulumi.Resource) {
   const opts = { parent, dependsOn: [...args.dependsOn, ...args.securityApis] };
+  const suffix = new random.RandomId(`${name}-secrets-suffix`, { byteLength: 3 }, { parent });
   const ring = new gcp.kms.KeyRing(
     `${name}-secrets`,
-    { project: args.project, location: keyLocation(args.location), name: `${name}-secrets` },
+    {
+      project: args.project,
+      location: keyLocation(args.location),
+      name: pulumi.interpolate`${name}-secrets-${suffix.hex}`,
+    },
     opts,
   );
   const key = new gcp.kms.CryptoKey(

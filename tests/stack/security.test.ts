@@ -148,10 +148,12 @@ describe.each(["dev", "prod"] as const)("%s stack", (stack) => {
   it("encrypts Secrets in etcd with its own rotated KMS key that GKE's service agent may use", () => {
     const key = one(run(), T.key);
     expect(inputs(key).rotationPeriod).toBe(SECRETS_KEY_ROTATION);
+    // KMS never deletes a ring: a random suffix lets a destroyed stack come back, or a second share the project.
+    expect(inputs(one(run(), "gcp:kms/keyRing:KeyRing")).name).toMatch(/^django-secrets-[0-9a-f]{6}$/);
     const cluster = one(run(), T.cluster);
     expect(inputs(cluster).databaseEncryption).toEqual({
       state: "ENCRYPTED",
-      keyName: `projects/my-django-${stack}/locations/europe-west1/keyRings/django-secrets/cryptoKeys/${inputs(key).name}`,
+      keyName: `projects/my-django-${stack}/locations/europe-west1/keyRings/${inputs(one(run(), "gcp:kms/keyRing:KeyRing")).name}/cryptoKeys/${inputs(key).name}`,
     });
     const grant = one(run(), T.keyGrant);
     expect(inputs(grant)).toMatchObject({
