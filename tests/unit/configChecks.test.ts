@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, type StackConfig } from "../../stacks/config";
+import { ConfigError, loadConfig, PROJECT_FILE, type StackConfig } from "../../stacks/config";
 import { stackConfig } from "../../synth/stackFiles";
 
 const prodValues = stackConfig("prod");
@@ -49,6 +49,8 @@ describe("unknown keys", () => {
 
   it("include a bare key in a stack file, which the CLI puts in the project's namespace", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "stackfile-"));
+    // The bare keys' namespace is the project's name in the checkout's Pulumi.yaml (synth/stackFiles.ts).
+    fs.copyFileSync(PROJECT_FILE, path.join(root, "Pulumi.yaml"));
     fs.writeFileSync(path.join(root, "Pulumi.local.yaml"), "config:\n  workerReplicas: 3\n  webReplcas: 2\n");
     const values = stackConfig("local", root);
     expect(values).toEqual({ "django-k8s:workerReplicas": "3", "django-k8s:webReplcas": "2" });
