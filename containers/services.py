@@ -104,6 +104,8 @@ class Services:
             "POSTGRES_USER": self.db,
             "POSTGRES_PASSWORD": self.db_password,
             "REDIS_URL": f"redis://:{self.redis_password}@{HOST_FROM_CONTAINER}:{self.redis_port}/0",
+            # Rendered empty (sentryDsn unset: Sentry off), but synth masks every Secret value.
+            "SENTRY_DSN": "",
         }
 
     def values_of(self, objects: Objects, kind: str, name: str) -> dict[str, str]:
