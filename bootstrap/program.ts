@@ -95,7 +95,47 @@ export const DEPLOYER_ROLES = [
   "roles/cloudkms.admin",
   "roles/binaryauthorization.policyEditor",
   "roles/dns.admin",
+  // Alerting: notification channels, the uptime check, the alert policies and the dashboard.
+  "roles/monitoring.notificationChannelEditor",
+  "roles/monitoring.uptimeCheckConfigEditor",
+  "roles/monitoring.alertPolicyEditor",
+  "roles/monitoring.dashboardEditor",
 ];
+
+/**
+ * Which deployer role creates each Google resource the stacks hold, by the provider's module
+ * (gcp:<module>/...). A test walks every GCP resource of every stack through this table, so a
+ * new kind of resource without a role to create it fails here instead of in CI's first deploy.
+ */
+export const DEPLOYER_ROLES_BY_MODULE: Record<string, readonly string[]> = {
+  artifactregistry: ["roles/artifactregistry.admin"],
+  binaryauthorization: ["roles/binaryauthorization.policyEditor"],
+  compute: [
+    "roles/compute.networkAdmin",
+    "roles/compute.loadBalancerAdmin",
+    "roles/compute.securityAdmin",
+    "roles/compute.instanceAdmin.v1",
+  ],
+  container: ["roles/container.admin"],
+  dns: ["roles/dns.admin"],
+  kms: ["roles/cloudkms.admin"],
+  monitoring: [
+    "roles/monitoring.notificationChannelEditor",
+    "roles/monitoring.uptimeCheckConfigEditor",
+    "roles/monitoring.alertPolicyEditor",
+    "roles/monitoring.dashboardEditor",
+  ],
+  projects: [
+    "roles/serviceusage.serviceUsageAdmin",
+    "roles/iam.roleAdmin",
+    "roles/resourcemanager.projectIamAdmin",
+  ],
+  redis: ["roles/redis.admin"],
+  serviceaccount: ["roles/iam.serviceAccountAdmin", "roles/iam.serviceAccountUser"],
+  servicenetworking: ["roles/servicenetworking.networksAdmin"],
+  sql: ["roles/cloudsql.admin"],
+  storage: ["roles/storage.admin"],
+};
 
 /**
  * The project roles the stacks grant (nodes, the app's pods, the load generator VM, the

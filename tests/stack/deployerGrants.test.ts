@@ -4,7 +4,12 @@
  * stack's first `pulumi up` from CI would be refused.
  */
 import { describe, expect, it } from "vitest";
-import { DEPLOYER_ROLES, grantableRoles, PROJECT_IAM_ADMIN } from "../../bootstrap/program";
+import {
+  DEPLOYER_ROLES,
+  DEPLOYER_ROLES_BY_MODULE,
+  grantableRoles,
+  PROJECT_IAM_ADMIN,
+} from "../../bootstrap/program";
 import { programRun } from "./runs";
 
 const VARIANTS: Record<string, Record<string, string>[]> = {
@@ -27,6 +32,22 @@ describe.each(["dev", "prod"])("%s stack", (stack) => {
       for (const { project, role } of granted) {
         // A custom role's name is known before it exists: projects/<project>/roles/<id>.
         expect(grantableRoles(project), `${stack} grants ${role}`).toContain(role);
+      }
+    }
+  });
+
+  it("holds a role for every kind of Google resource the stack creates", () => {
+    for (const overrides of VARIANTS[stack]!) {
+      const modules = new Set(
+        programRun(stack, overrides)
+          .resources.filter((r) => r.custom && r.type.startsWith("gcp:"))
+          .map((r) => r.type.split(":")[1]!.split("/")[0]!),
+      );
+      expect(modules.has("monitoring")).toBe(true);
+      for (const module of modules) {
+        const roles = DEPLOYER_ROLES_BY_MODULE[module];
+        expect(roles, `no deployer role creates gcp:${module}/* resources`).toBeDefined();
+        for (const role of roles!) expect([...DEPLOYER_ROLES, PROJECT_IAM_ADMIN], module).toContain(role);
       }
     }
   });
