@@ -212,11 +212,8 @@ def http_get(port: int, path: str, headers: dict[str, str] | None = None, timeou
         conn.close()
 
 
-@pytest.fixture
-def collected_static(app_env, tmp_path):
-    """What the Dockerfile does at build time: collectstatic for WhiteNoise."""
-    root = tmp_path / "staticfiles"
-    env = {**app_env, "DJANGO_STATIC_ROOT": str(root)}
+def collect_static(env: dict[str, str]) -> None:
+    """What the Dockerfile does at build time: collectstatic for WhiteNoise, in a process of its own."""
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput"],
         cwd=APP_DIR,
@@ -224,6 +221,13 @@ def collected_static(app_env, tmp_path):
         check=True,
         capture_output=True,
     )
+
+
+@pytest.fixture
+def collected_static(app_env, tmp_path):
+    """The app's environment with its static files collected into a folder of the test's own."""
+    env = {**app_env, "DJANGO_STATIC_ROOT": str(tmp_path / "staticfiles")}
+    collect_static(env)
     return env
 
 

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +23,17 @@ from django.conf import settings
 from prometheus_client import multiprocess
 from prometheus_client.parser import text_string_to_metric_families
 
-from .conftest import APP_DIR, BIN_DIR, AppProcess, celery_worker_argv, free_port, http_get, wait_for
+from .conftest import (
+    APP_DIR,
+    BIN_DIR,
+    AppProcess,
+    celery_worker_argv,
+    collect_static,
+    free_port,
+    http_get,
+    wait_for,
+    wait_until_answering,
+)
 
 # The roles use the test database pytest-django creates for database tests.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -133,13 +142,7 @@ def run(tmp_path_factory, django_db_setup, django_db_blocker):
             **secrets,
         }
     )
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput"],
-        cwd=APP_DIR,
-        env=base,
-        check=True,
-        capture_output=True,
-    )
+    collect_static(base)
     result = Run(tmp)
     result.secrets = secrets
     ports = result.ports
@@ -151,15 +154,6 @@ def run(tmp_path_factory, django_db_setup, django_db_blocker):
         yield result
     finally:
         result.stop()
-
-
-def _answers(process: AppProcess, port: int, path: str) -> bool:
-    if process.proc.poll() is not None:
-        raise AssertionError(f"{process.name} exited:\n{process.log()[-3000:]}")
-    try:
-        return http_get(port, path, timeout=1)[0] == 200
-    except OSError:
-        return False
 
 
 def _exercise(result: Run, base: dict[str, str]) -> None:
@@ -186,7 +180,7 @@ def _exercise(result: Run, base: dict[str, str]) -> None:
     )
     wait_for_port(web, ports["web-metrics"])
     wait_for_port(beat, ports["beat-metrics"])
-    wait_for(lambda: _answers(flower, flower_port, "/healthcheck"), 30, "flower to answer /healthcheck")
+    wait_until_answering(flower, flower_port, "/healthcheck")
     wait_for(lambda: http_get(ports["web"], "/healthz")[0] == 200, 30, "web to answer /healthz")
 
     # Known traffic, concurrent so that several gunicorn processes take part.
