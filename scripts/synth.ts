@@ -6,10 +6,12 @@
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError, PROJECT } from "../stacks/config";
-import { runProgram } from "../synth/harness";
-import { summary, writeSynthOutput } from "../synth/render";
+import { projectName } from "../lib/pulumiProject";
 import { availableStacks, ROOT } from "../synth/stackFiles";
+
+// The program (Pulumi, the providers, the config rules) loads only once the arguments check
+// out, so --help and a mistyped option answer at once.
+const PROJECT = projectName();
 
 const USAGE = `usage: npm run synth -- --stack <name> [--out <dir>] [--config [${PROJECT}:]<key>=<value> ...]
 
@@ -79,6 +81,10 @@ async function main(): Promise<number> {
   }
   const { stack, outDir, overrides } = invocation;
   try {
+    const [{ runProgram }, { summary, writeSynthOutput }] = await Promise.all([
+      import("../synth/harness"),
+      import("../synth/render"),
+    ]);
     const run = await runProgram(stack, overrides, progress(stack));
     process.stderr.write(progressDone);
     writeSynthOutput(run, outDir);
@@ -86,6 +92,7 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     process.stderr.write(progressDone);
+    const { ConfigError } = await import("../stacks/config");
     if (error instanceof ConfigError) {
       console.error(error.message);
       return 1;

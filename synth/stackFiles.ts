@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { projectName } from "../lib/pulumiProject";
 
 export const ROOT = path.join(__dirname, "..");
 
@@ -28,8 +29,7 @@ export function stackConfig(stack: string, root = ROOT): Record<string, string> 
   if (!fs.existsSync(file)) throw new Error(`no stack file ${file}`);
   const parsed = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   // The namespace the CLI gives a bare key: the name in this checkout's Pulumi.yaml.
-  const project = (parseYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string })
-    .name;
+  const project = projectName(root);
   return Object.fromEntries(
     Object.entries(parsed.config ?? {}).map(([key, value]) => [
       key.includes(":") ? key : `${project}:${key}`,

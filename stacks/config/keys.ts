@@ -5,19 +5,17 @@
  * is reported (index.ts). The value types of the whole config derive from this table.
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import * as ipaddr from "ipaddr.js";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { cloudSqlTierProblem, machineTypeProblem } from "../../lib/gcpMachines";
 import { GCP_REGIONS } from "../../lib/gcpRegions";
+import { PROJECT_FILE, projectName } from "../../lib/pulumiProject";
 import { cpuMillicores, memoryBytes } from "../../lib/quantity";
 
-export const PROJECT_FILE = path.join(__dirname, "..", "..", "Pulumi.yaml");
 /** The project's name in Pulumi.yaml: the namespace of its config keys (django-k8s:<key>). */
-export const PROJECT = z
-  .object({ name: z.string() })
-  .parse(parseYaml(fs.readFileSync(PROJECT_FILE, "utf8"))).name;
+export const PROJECT = projectName();
+export { PROJECT_FILE };
 
 /** One `config:` entry of Pulumi.yaml. */
 const keyDeclaration = z.object({
