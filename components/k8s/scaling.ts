@@ -90,12 +90,12 @@ export function redisConnection(url: string): RedisConnection {
     parsed = new URL(url);
   } catch {
     throw new Error(
-      "workerAutoscaling=queue needs a Redis broker URL (redis:// or rediss://); got something else",
+      "scaling the worker on its queue needs a Redis broker URL (redis:// or rediss://); got something else",
     );
   }
   if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
     throw new Error(
-      `workerAutoscaling=queue needs a Redis broker (redis:// or rediss://); got ${parsed.protocol}//`,
+      `scaling the worker on its queue needs a Redis broker (redis:// or rediss://); got ${parsed.protocol}//`,
     );
   }
   return {

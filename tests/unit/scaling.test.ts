@@ -5,7 +5,7 @@ import { disruptionBudgetSpec, redisConnection } from "../../components/k8s/scal
 describe("autoscaling helpers", () => {
   it("refuses KEDA queue scaling without a Redis broker", () => {
     expect(() => redisConnection("amqp://guest:guest@rabbit:5672//")).toThrow(
-      /workerAutoscaling=queue needs a Redis broker/,
+      /^scaling the worker on its queue needs a Redis broker \(redis:\/\/ or rediss:\/\/\); got amqp:\/\/$/,
     );
     expect(redisConnection("rediss://:p%40ss@10.0.0.3:6378/2")).toEqual({
       address: "10.0.0.3:6378",
