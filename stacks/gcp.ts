@@ -7,7 +7,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { CloudArmor } from "../components/gcp/CloudArmor";
 import { CloudSqlPostgres } from "../components/gcp/CloudSqlPostgres";
-import { CLOUD_SQL_PROXY_IMAGE } from "../components/gcp/cloudSqlProxy";
+import { CLOUD_SQL_PROXY_REPOSITORY } from "../components/gcp/cloudSqlProxy";
 import { GkeCluster } from "../components/gcp/GkeCluster";
 import { APP_IMAGE_NAME, ImageRegistry, repositoryPath } from "../components/gcp/ImageRegistry";
 import { LoadGeneratorVm } from "../components/gcp/LoadGeneratorVm";
@@ -136,14 +136,16 @@ const REGISTRY = "django-k8s";
 
 /**
  * What Binary Authorization admits besides Google's system images: the app from the project's
- * registry by digest only (or the configured image exactly), the Cloud SQL proxy at its pinned
- * digest, and KEDA's images when the worker scales on the queue (its chart names them by tag).
+ * registry by digest only (or the configured image exactly), Google's Cloud SQL proxy repository
+ * (the pod spec pins its digest; an allowlist pattern is documented as registry/path with a
+ * trailing wildcard, and an exact tag-plus-digest reference is not a documented form), and KEDA's
+ * images when the worker scales on the queue (its chart names them by tag).
  */
 export function admittedImages(config: GcpStackConfig): string[] {
   const { project, region } = config.gcp;
   return [
     config.image ?? `${repositoryPath(region, project, REGISTRY)}/${APP_IMAGE_NAME}@sha256:*`,
-    CLOUD_SQL_PROXY_IMAGE,
+    `${CLOUD_SQL_PROXY_REPOSITORY}*`,
     ...(config.worker.scaling.mode === "queue" ? [KEDA_IMAGES] : []),
   ];
 }

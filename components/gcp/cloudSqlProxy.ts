@@ -6,12 +6,13 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 
+/** Google's repository of the proxy image. */
+export const CLOUD_SQL_PROXY_REPOSITORY = "gcr.io/cloud-sql-connectors/cloud-sql-proxy";
 /**
- * Pinned by digest (Binary Authorization admits exactly this), the release readable beside it.
- * Digest as pinned by several public repositories (docs/security.md, "Pinned images").
+ * Pinned by digest, the release readable beside it. Digest as pinned by several public
+ * repositories (docs/security.md, "Pinned images").
  */
-export const CLOUD_SQL_PROXY_IMAGE =
-  "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.18.2@sha256:fc224915ef435afeb5b2a9421260a0d31986d5c8b7c7f5783c7f5d5885700cd2";
+export const CLOUD_SQL_PROXY_IMAGE = `${CLOUD_SQL_PROXY_REPOSITORY}:2.18.2@sha256:fc224915ef435afeb5b2a9421260a0d31986d5c8b7c7f5783c7f5d5885700cd2`;
 export const PROXY_PORT = 5432;
 /** Where the proxy reaches the instance's private IP. */
 export const CLOUD_SQL_PROXY_SERVER_PORT = 3307;
