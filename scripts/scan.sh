@@ -25,7 +25,8 @@ for stack in $(find . -maxdepth 1 -name 'Pulumi.*.yaml' -printf '%f\n' | sed 's/
 done
 render minikube-extras minikube --config django-k8s:loadGenerator=true --config django-k8s:workerAutoscaling=queue \
   --config django-k8s:devMode=true
-render prod-extras prod --config django-k8s:loadGenerator=true --config django-k8s:workerAutoscaling=queue
+render prod-extras prod --config django-k8s:loadGenerator=true --config django-k8s:workerAutoscaling=queue \
+  --config django-k8s:sentryDsn=https://public-key@o1.ingest.sentry.io/42
 
 # Offline: no update check, no policy download, no repository mapping lookups.
 export BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false

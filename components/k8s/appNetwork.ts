@@ -5,10 +5,18 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import { APP_NAME, FLOWER_PORT, WEB_PORT, WEB_SERVICE_NAME, WEB_SERVICE_PORT } from "./appContract";
-import { DATABASE_CLIENT_ROLES } from "./appRoles";
+import { DATABASE_CLIENT_ROLES, SENTRY_CLIENT_ROLES } from "./appRoles";
 import type { AppScope } from "./appWorkloads";
 import type { ServiceExposure } from "./DjangoApp";
-import { appSelector, egressPolicy, type IngressRule, ingressPolicy, tcp } from "./networkPolicies";
+import {
+  appSelector,
+  egressPolicy,
+  type IngressRule,
+  ingressPolicy,
+  PRIVATE_RANGES,
+  tcp,
+  toCidrs,
+} from "./networkPolicies";
 import { serviceArgs } from "./specs";
 
 export const FLOWER_SERVICE_NAME = "flower";
@@ -76,6 +84,19 @@ export function createNetworkPolicies({ name, args, parent }: AppScope): k8s.net
       opts,
     ),
     egressPolicy(`${name}-flower-egress`, namespace, role("flower"), network.redis, opts),
+    // Sentry (sentry.io or your own) is a public HTTPS endpoint whose addresses are not known in
+    // advance: with Sentry on, its clients may reach public addresses on 443, never private ones.
+    ...(args.sentry
+      ? [
+          egressPolicy(
+            `${name}-sentry-egress`,
+            namespace,
+            role(...SENTRY_CLIENT_ROLES),
+            [toCidrs(["0.0.0.0/0"], [443], PRIVATE_RANGES)],
+            opts,
+          ),
+        ]
+      : []),
     ...(backends.staticFiles.kind === "bucket"
       ? [
           egressPolicy(

@@ -49,6 +49,10 @@ export const APP_COMPONENTS: readonly AppComponent[] = [...ROLES, "migrate", "co
 export const DATABASE_CLIENT_ROLES: AppComponent[] = APP_COMPONENTS.filter((part) =>
   reads(part, ENV.postgresPassword),
 );
+/** The roles that report errors to Sentry when it is on (they are the ones given its DSN). */
+export const SENTRY_CLIENT_ROLES: AppComponent[] = APP_COMPONENTS.filter((part) =>
+  reads(part, ENV.sentryDsn),
+);
 
 export interface RoleDeployment {
   /** The Deployment's name: Celery's roles say what they are. */

@@ -19,6 +19,7 @@ import { GMP_NAMESPACE } from "../../components/k8s/ManagedPrometheus";
 import { monitoringProblems } from "../../policy/monitoring";
 import type { ProgramRun } from "../../synth/recording";
 import { manifests } from "../../synth/render";
+import { connectionAllowed, type Endpoint } from "../support/networkPolicy";
 import { configError } from "../support/stackConfig";
 import { programRun } from "./runs";
 
@@ -253,6 +254,25 @@ describe("Sentry: only when sentryDsn is set", () => {
     for (const deployment of ["web", "celery-worker", "celery-beat"])
       expect(fileEnv(run, deployment), deployment).toContain(`${ENV.sentryDsn}_FILE`);
     expect(fileEnv(run, "flower")).not.toContain(`${ENV.sentryDsn}_FILE`);
+  });
+
+  it("on: its clients, and only they, may reach public addresses on 443 (the DSN's host); off: none may", () => {
+    const policies = (run: ProgramRun) => manifests(run).filter((o) => o.kind === "NetworkPolicy");
+    const pod = (component: string): Endpoint => ({
+      namespace: "django",
+      labels: { "app.kubernetes.io/name": "django", "app.kubernetes.io/component": component },
+    });
+    const sentryIngest: Endpoint = { ip: "34.120.195.249" };
+    const on = policies(programRun("prod", { "django-k8s:sentryDsn": DSN }));
+    const off = policies(programRun("prod"));
+    for (const role of ["web", "worker", "beat"]) {
+      expect(connectionAllowed(on, pod(role), sentryIngest, 443), role).toBe(true);
+      expect(connectionAllowed(off, pod(role), sentryIngest, 443), role).toBe(false);
+      expect(connectionAllowed(on, pod(role), { ip: "10.1.2.3" }, 443), `${role} to a private address`).toBe(
+        false,
+      );
+    }
+    expect(connectionAllowed(on, pod("flower"), sentryIngest, 443)).toBe(false);
   });
 
   it("a malformed DSN is refused without repeating it", () => {
