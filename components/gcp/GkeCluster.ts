@@ -115,8 +115,9 @@ export function keyLocation(clusterLocation: string): string {
  * The key GKE encrypts Secrets with before they reach etcd, rotated on a schedule, usable by
  * GKE's service agent only. KMS never deletes a key ring or a key (destroy only schedules the
  * key's versions for destruction and forgets them), so the ring's name carries a random suffix:
- * a stack destroyed and brought up again, or a second stack in the same project, gets a new one
- * instead of a name conflict.
+ * a stack destroyed and brought up again gets a new one instead of a name conflict. (Two stacks
+ * still cannot share a project: service accounts, the backup's custom role and the Binary
+ * Authorization policy have fixed names; docs/gcp.md says one project per stack.)
  */
 function createSecretsKey(name: string, args: GkeClusterArgs, parent: pulumi.Resource) {
   const opts = { parent, dependsOn: [...args.dependsOn, ...args.securityApis] };
