@@ -26,7 +26,7 @@ done
 render minikube-extras minikube --config django-k8s:loadGenerator=true --config django-k8s:workerAutoscaling=queue \
   --config django-k8s:devMode=true
 render prod-extras prod --config django-k8s:loadGenerator=true --config django-k8s:workerAutoscaling=queue \
-  --config django-k8s:sentryDsn=https://public-key@o1.ingest.sentry.io/42
+  --config django-k8s:sentryDsn=https://abc123@o1.ingest.sentry.io/42
 
 # Offline: no update check, no policy download, no repository mapping lookups.
 export BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false
