@@ -1,7 +1,8 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_NAME } from "../components/k8s/appContract";
-import type { DjangoAppArgs } from "../components/k8s/DjangoApp";
+import type { DjangoApp, DjangoAppArgs } from "../components/k8s/DjangoApp";
+import { Keda } from "../components/k8s/Keda";
 import type { StackConfig } from "./config";
 import { qualified } from "./config/keys";
 
@@ -9,7 +10,7 @@ import { qualified } from "./config/keys";
 export const APP_CONTEXT_DIR = path.join(__dirname, "..", "app");
 
 /** The DjangoApp arguments that come straight from config, the same on every platform. */
-export function workloadArgs(config: StackConfig): Pick<DjangoAppArgs, "django" | "worker"> & {
+export function workloadArgs(config: StackConfig): Pick<DjangoAppArgs, "django" | "worker" | "sentry"> & {
   web: Omit<DjangoAppArgs["web"], "service">;
 } {
   return {
@@ -23,6 +24,22 @@ export function workloadArgs(config: StackConfig): Pick<DjangoAppArgs, "django" 
       visibilityTimeoutSeconds: config.worker.visibilityTimeoutSeconds,
       scaling: config.worker.scaling,
     },
+    sentry: config.sentryDsn ? { dsn: config.sentryDsn, environment: config.stack } : undefined,
+  };
+}
+
+/** KEDA, installed only when the worker scales on its queue (the same on every platform). */
+export function createKeda(config: StackConfig, opts: pulumi.ComponentResourceOptions): Keda | undefined {
+  return config.worker.scaling.mode === "queue" ? new Keda("keda", opts) : undefined;
+}
+
+/** The app's credentials as stack outputs, secrets kept secret (the same on every platform). */
+export function credentialOutputs(config: StackConfig, app: DjangoApp) {
+  return {
+    flowerUser: config.flower.user,
+    flowerPassword: pulumi.secret(app.flowerPassword),
+    // For an operator's own POST /api/batch (Authorization: Bearer <token>).
+    batchToken: pulumi.secret(app.batchToken),
   };
 }
 

@@ -24,10 +24,9 @@ import { AppNamespace } from "../components/k8s/AppNamespace";
 import { APP_NAME, FLOWER_PORT } from "../components/k8s/appContract";
 import type { AppBackends } from "../components/k8s/backends";
 import { APP_SERVICE_ACCOUNT, COLLECTSTATIC_SERVICE_ACCOUNT, DjangoApp } from "../components/k8s/DjangoApp";
-import { Keda } from "../components/k8s/Keda";
 import { ManagedPrometheus } from "../components/k8s/ManagedPrometheus";
 import { PostgresCredentials } from "../components/k8s/PostgresCredentials";
-import { APP_CONTEXT_DIR, watchCommands, workloadArgs } from "./appArgs";
+import { APP_CONTEXT_DIR, createKeda, credentialOutputs, watchCommands, workloadArgs } from "./appArgs";
 import type { GcpStackConfig } from "./config";
 import { gcpBackends } from "./gcpBackends";
 import { IMAGE_OUTPUT, previousImage } from "./previousImage";
@@ -283,7 +282,7 @@ function gcpApp(
 ) {
   const g = config.gcp;
   const shared = workloadArgs(config);
-  const keda = config.worker.scaling.mode === "queue" ? new Keda("keda", inCluster) : undefined;
+  const keda = createKeda(config, inCluster);
   return new DjangoApp(
     APP_NAME,
     {
@@ -310,7 +309,7 @@ function gcpApp(
         spreadAcrossZones: g.regional,
       },
       keda: keda?.release,
-      sentry: config.sentryDsn ? { dsn: config.sentryDsn, environment: config.stack } : undefined,
+      sentry: shared.sentry,
       flower: {
         user: config.flower.user,
         // Reached only with kubectl port-forward, which passes no NetworkPolicy: no pod may
@@ -395,10 +394,7 @@ function gcpOutputs(
     appUrl: ingress.url,
     staticUrl: data.cdn.publicUrl,
     flowerAccess,
-    flowerUser: config.flower.user,
-    flowerPassword: pulumi.secret(app.flowerPassword),
-    // For an operator's own POST /api/batch (Authorization: Bearer <token>).
-    batchToken: pulumi.secret(app.batchToken),
+    ...credentialOutputs(config, app),
     namespace,
     clusterName: platform.cluster.cluster.name,
     kubeconfig: platform.cluster.kubeconfig,

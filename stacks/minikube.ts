@@ -13,10 +13,10 @@ import { DevSource } from "../components/k8s/DevSource";
 import { DATABASE_CLIENT_ROLES, DjangoApp } from "../components/k8s/DjangoApp";
 import { InClusterPostgres } from "../components/k8s/InClusterPostgres";
 import { InClusterRedis } from "../components/k8s/InClusterRedis";
-import { KEDA_NAMESPACE, Keda } from "../components/k8s/Keda";
+import { KEDA_NAMESPACE } from "../components/k8s/Keda";
 import { LoadGenerator } from "../components/k8s/LoadGenerator";
 import { namespacePods, podsOf } from "../components/k8s/networkPolicies";
-import { APP_CONTEXT_DIR, watchCommands, workloadArgs } from "./appArgs";
+import { APP_CONTEXT_DIR, createKeda, credentialOutputs, watchCommands, workloadArgs } from "./appArgs";
 import type { StackConfig } from "./config";
 
 export const LOCAL_IMAGE_REPOSITORY = "django-k8s-app";
@@ -115,7 +115,7 @@ function minikubeApp(
   code: AppCode,
   backends: AppBackends,
 ) {
-  const keda = config.worker.scaling.mode === "queue" ? new Keda("keda", inCluster) : undefined;
+  const keda = createKeda(config, inCluster);
   const shared = workloadArgs(config);
   const { devSource } = code;
   return new DjangoApp(
@@ -138,7 +138,6 @@ function minikubeApp(
       // A browser on the host reaches Flower through the node: any source.
       flower: { user: config.flower.user, service: { type: "NodePort" }, allowFrom: "anywhere" },
       keda: keda?.release,
-      sentry: config.sentryDsn ? { dsn: config.sentryDsn, environment: config.stack } : undefined,
     },
     inCluster,
   );
@@ -160,10 +159,7 @@ function minikubeOutputs(
     webNodePort: nodePort(app.webService),
     flowerUrlCommand: urlCommand(app.flowerService),
     flowerNodePort: nodePort(app.flowerService),
-    flowerUser: config.flower.user,
-    flowerPassword: pulumi.secret(app.flowerPassword),
-    // For an operator's own POST /api/batch (Authorization: Bearer <token>).
-    batchToken: pulumi.secret(app.batchToken),
+    ...credentialOutputs(config, app),
     migrationJob: app.migrationJob.metadata.name,
     postgresClaim: data.postgres.claim.metadata.name,
     devMode: Boolean(code.devSource),
