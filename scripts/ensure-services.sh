@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the PostgreSQL server the tests use is running on this machine (127.0.0.1:5432)
-# and that redis-server is installed, installing them from Debian's packages when absent.
+# and trusts loopback connections, and that redis-server is installed, installing them from
+# Debian's packages when absent (a new machine starts with neither running).
 # Every test run creates its own role and databases there and starts its own Redis.
 # The tests never skip for a missing server: they fail, so this runs first.
 set -euo pipefail
@@ -19,11 +20,36 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# The tests connect over TCP on loopback as the superuser without a password (they create
+# and drop their own roles and databases). Debian's default pg_hba.conf asks TCP clients for a
+# password (scram-sha-256), so a cluster this script starts trusts loopback connections, and
+# nothing else: the rule is written first, above Debian's own lines, for 127.0.0.1 and ::1 only.
+# A server it did not start (POSTGRES_HOST/PORT pointing elsewhere) is left as it is.
+TRUST_MARK="# django-k8s tests: loopback trusted (scripts/ensure-services.sh)"
+trust_loopback() { # pg_hba.conf
+  grep -qF "$TRUST_MARK" "$1" && return 1
+  { printf '%s\n' "$TRUST_MARK" \
+      "host    all             all             127.0.0.1/32            trust" \
+      "host    all             all             ::1/128                 trust"
+    cat "$1"; } >"$1.new"
+  chown --reference="$1" "$1.new" && chmod --reference="$1" "$1.new" && mv "$1.new" "$1"
+}
+
 if ! port_open "$PGHOST_CHECK" "$PGPORT_CHECK"; then
+  if [ ! -d /etc/postgresql ] || [ -z "$(ls -A /etc/postgresql 2>/dev/null)" ]; then apt_install postgresql; fi
   command -v pg_ctlcluster >/dev/null || apt_install postgresql
   version=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf "%f\n" | sort -V | tail -n 1)
+  [ -n "$version" ] || { echo "ensure-services: no PostgreSQL cluster under /etc/postgresql after installing postgresql" >&2; exit 1; }
+  trust_loopback "/etc/postgresql/$version/main/pg_hba.conf" || true
   pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
   for _ in $(seq 1 30); do port_open "$PGHOST_CHECK" "$PGPORT_CHECK" && break; sleep 1; done
+elif [ "$PGHOST_CHECK:$PGPORT_CHECK" = 127.0.0.1:5432 ] && [ "$(id -u)" = 0 ] && [ -d /etc/postgresql ]; then
+  # Already running (a session started it, or Debian's package did on install): make sure it
+  # trusts loopback too, and reload it when the rule was just added.
+  version=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf "%f\n" | sort -V | tail -n 1)
+  if [ -n "$version" ] && trust_loopback "/etc/postgresql/$version/main/pg_hba.conf"; then
+    pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+  fi
 fi
 port_open "$PGHOST_CHECK" "$PGPORT_CHECK" || { echo "ensure-services: PostgreSQL is not reachable on $PGHOST_CHECK:$PGPORT_CHECK" >&2; exit 1; }
 
