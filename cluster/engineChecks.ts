@@ -1,0 +1,198 @@
+/**
+ * What the engine test asserts about a Pulumi operation, read from the engine's own events
+ * (the JSON lines cluster/engine.ts writes) and, for "what should change", from two offline
+ * renders of the program (synth's resources.json): the mocks say which resources' inputs a
+ * config change touches, the real engine must then change exactly those.
+ *
+ *   tsx cluster/engineChecks.ts plan <events.jsonl>
+ *   tsx cluster/engineChecks.ts all-creates <events.jsonl>
+ *   tsx cluster/engineChecks.ts no-changes <events.jsonl>
+ *   tsx cluster/engineChecks.ts exactly <events.jsonl> <before/resources.json> <after/resources.json>
+ *   tsx cluster/engineChecks.ts migrate-first <events.jsonl>
+ *   tsx cluster/engineChecks.ts replaced-only <events.jsonl> <type>
+ *
+ * Each prints what it found and exits 1 when the check fails.
+ */
+import * as fs from "node:fs";
+
+/** One step of the engine: what it did to which resource, in the engine's own order. */
+export interface Step {
+  op: string;
+  urn: string;
+  type: string;
+  /** "pre" when the engine starts the step, "done" when the resource's outputs are in. */
+  phase: "pre" | "done";
+  sequence: number;
+}
+
+interface EventLine {
+  sequence: number;
+  resourcePreEvent?: { metadata: { op: string; urn: string; type: string } };
+  resOutputsEvent?: { metadata: { op: string; urn: string; type: string } };
+}
+
+export function readSteps(jsonl: string): Step[] {
+  const steps: Step[] = [];
+  for (const line of jsonl.split("\n")) {
+    if (!line.trim()) continue;
+    const event = JSON.parse(line) as EventLine;
+    const pre = event.resourcePreEvent?.metadata;
+    if (pre) steps.push({ ...pick(pre), phase: "pre", sequence: event.sequence });
+    const done = event.resOutputsEvent?.metadata;
+    if (done) steps.push({ ...pick(done), phase: "done", sequence: event.sequence });
+  }
+  return steps;
+}
+
+function pick(meta: { op: string; urn: string; type: string }) {
+  return { op: meta.op, urn: meta.urn, type: meta.type };
+}
+
+/** The resource changes of an operation: one entry per resource and operation, stacks excluded. */
+export function changes(steps: Step[]): Map<string, { op: string; type: string }> {
+  const found = new Map<string, { op: string; type: string }>();
+  for (const step of steps) {
+    if (step.phase !== "pre" || step.op === "same" || step.op === "read") continue;
+    if (step.type === "pulumi:pulumi:Stack") continue;
+    // A replacement is several steps (create-replacement, replace, delete-replaced): one change.
+    const op = step.op.includes("replace") ? "replace" : step.op;
+    found.set(step.urn, { op, type: step.type });
+  }
+  return found;
+}
+
+/** Counts per operation and kind, for the printed plan. */
+export function planTable(steps: Step[]): string[] {
+  const byOp = new Map<string, Map<string, number>>();
+  for (const { op, type } of changes(steps).values()) {
+    const kinds = byOp.get(op) ?? new Map<string, number>();
+    kinds.set(type, (kinds.get(type) ?? 0) + 1);
+    byOp.set(op, kinds);
+  }
+  const lines: string[] = [];
+  for (const op of ["create", "update", "replace", "delete"]) {
+    const kinds = byOp.get(op);
+    const total = kinds ? [...kinds.values()].reduce((a, b) => a + b, 0) : 0;
+    const list = kinds ? [...kinds.entries()].sort().map(([kind, n]) => `${shortKind(kind)} ${n}`) : [];
+    lines.push(`${op}s: ${total}${list.length ? ` (${list.join(", ")})` : ""}`);
+  }
+  return lines;
+}
+
+function shortKind(type: string): string {
+  return type.replace(/^kubernetes:[^:]*:/, "").replace(/^random:index\/\w+:/, "");
+}
+
+interface SynthResource {
+  urn: string;
+  type: string;
+  inputs: unknown;
+}
+
+/**
+ * The custom resources whose inputs differ between two offline renders: what a config change
+ * must change for real, and nothing else. Components are left out: they have no state the
+ * engine changes.
+ */
+export function expectedChanges(before: SynthResource[], after: SynthResource[]): Set<string> {
+  const old = new Map(before.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+  const urns = new Set<string>();
+  for (const resource of after) {
+    if (!isCustom(resource.type)) continue;
+    if (old.get(resource.urn) !== JSON.stringify(resource.inputs)) urns.add(resource.urn);
+  }
+  for (const resource of before) {
+    if (isCustom(resource.type) && !after.some((r) => r.urn === resource.urn)) urns.add(resource.urn);
+  }
+  return urns;
+}
+
+function isCustom(type: string): boolean {
+  return !type.startsWith("django-k8s:") && !type.startsWith("pulumi:");
+}
+
+/**
+ * The migration Job of a new image is created and complete before any Deployment starts to
+ * roll: every Deployment update's start comes after the Job's outputs.
+ */
+export function migrateFirst(steps: Step[]): { ok: boolean; detail: string } {
+  const job = steps.find(
+    (s) => s.type === "kubernetes:batch/v1:Job" && s.phase === "done" && s.op !== "same",
+  );
+  if (!job) return { ok: false, detail: "no migration Job was created or replaced" };
+  const rolls = steps.filter(
+    (s) => s.type === "kubernetes:apps/v1:Deployment" && s.phase === "pre" && s.op === "update",
+  );
+  if (rolls.length === 0) return { ok: false, detail: "no Deployment was updated" };
+  const early = rolls.filter((s) => s.sequence < job.sequence);
+  return early.length
+    ? { ok: false, detail: `rolled before the Job completed: ${early.map((s) => name(s.urn)).join(", ")}` }
+    : {
+        ok: true,
+        detail: `Job ${name(job.urn)} done at event ${job.sequence}; ${rolls.length} Deployments rolled after (events ${rolls.map((s) => s.sequence).join(", ")})`,
+      };
+}
+
+function name(urn: string): string {
+  return urn.slice(urn.lastIndexOf("::") + 2);
+}
+
+function main(argv: string[]): number {
+  const [check, eventsFile, ...rest] = argv;
+  if (!check || !eventsFile) {
+    console.error(
+      "usage: tsx cluster/engineChecks.ts <plan|all-creates|no-changes|exactly|migrate-first|replaced-only> <events.jsonl> [...]",
+    );
+    return 2;
+  }
+  const steps = readSteps(fs.readFileSync(eventsFile, "utf8"));
+  const found = changes(steps);
+  switch (check) {
+    case "plan":
+      for (const line of planTable(steps)) console.log(`  ${line}`);
+      return 0;
+    case "all-creates": {
+      const other = [...found.entries()].filter(([, c]) => c.op !== "create");
+      console.log(`  ${found.size} changes, ${found.size - other.length} creates`);
+      for (const [urn, c] of other) console.log(`  NOT A CREATE: ${c.op} ${name(urn)}`);
+      return found.size > 0 && other.length === 0 ? 0 : 1;
+    }
+    case "no-changes":
+      for (const [urn, c] of found) console.log(`  UNEXPECTED: ${c.op} ${name(urn)}`);
+      console.log(`  ${found.size} changes`);
+      return found.size === 0 ? 0 : 1;
+    case "exactly": {
+      const [beforeFile, afterFile] = rest;
+      if (!beforeFile || !afterFile) {
+        console.error("exactly needs <before/resources.json> <after/resources.json>");
+        return 2;
+      }
+      const read = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as SynthResource[];
+      const expected = expectedChanges(read(beforeFile), read(afterFile));
+      const missing = [...expected].filter((urn) => !found.has(urn));
+      const extra = [...found.keys()].filter((urn) => !expected.has(urn));
+      for (const [urn, c] of found)
+        console.log(`  ${c.op} ${name(urn)}${expected.has(urn) ? "" : "  <- not expected"}`);
+      for (const urn of missing) console.log(`  MISSING: ${name(urn)} (its inputs changed offline)`);
+      console.log(`  expected ${expected.size} (from the offline renders), engine changed ${found.size}`);
+      return missing.length === 0 && extra.length === 0 ? 0 : 1;
+    }
+    case "migrate-first": {
+      const { ok, detail } = migrateFirst(steps);
+      console.log(`  ${detail}`);
+      return ok ? 0 : 1;
+    }
+    case "replaced-only": {
+      const [type] = rest;
+      const replaced = [...found.entries()].filter(([, c]) => c.op === "replace");
+      for (const [urn, c] of replaced) console.log(`  replaced: ${shortKind(c.type)} ${name(urn)}`);
+      const wrong = replaced.filter(([, c]) => c.type !== type);
+      return replaced.length > 0 && wrong.length === 0 ? 0 : 1;
+    }
+    default:
+      console.error(`unknown check '${check}'`);
+      return 2;
+  }
+}
+
+if (require.main === module) process.exit(main(process.argv.slice(2)));
