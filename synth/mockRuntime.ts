@@ -27,6 +27,12 @@ class RecordingMonitor extends MockMonitor {
   /** Told the running count after each registration (synth's progress line). */
   onRegister?: (registered: number) => void;
 
+  constructor(mocks: pulumi.runtime.Mocks) {
+    super(mocks);
+    // MockMonitor's newUrn is private in its typings; engineUrn replaces it (why: engineUrn).
+    (this as unknown as { newUrn: typeof engineUrn }).newUrn = engineUrn;
+  }
+
   override async registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
     const recordedCallback = (err: any, resp: any) => {
       if (!err) {
@@ -49,6 +55,18 @@ class RecordingMonitor extends MockMonitor {
     };
     return super.registerResource(req, recordedCallback);
   }
+}
+
+/**
+ * The URN the engine gives: the parent's whole type chain before the type (the root stack's own
+ * type left out), where the SDK's MockMonitor keeps only the parent's last type. A resource two
+ * components deep (an autoscaler inside WorkloadScaling inside DjangoApp) had a URN the engine
+ * never gives, so the engine test could not match an offline render to the engine's plan.
+ */
+function engineUrn(parent: string, type: string, name: string): string {
+  const parentChain = parent ? parent.split("::")[2] : undefined;
+  const chain = parentChain && parentChain !== "pulumi:pulumi:Stack" ? `${parentChain}$${type}` : type;
+  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${chain}::${name}`;
 }
 
 /**

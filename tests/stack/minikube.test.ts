@@ -235,3 +235,16 @@ describe("the migration Job's name", () => {
     expect(jobName({ "django-k8s:image": "app:2" })).not.toBe(first);
   });
 });
+
+describe("the recorded URNs", () => {
+  it("carry the parent's whole type chain, as the engine's do (the engine test matches them to its plan)", () => {
+    const hpa = byName(run, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "django-web-scaling-hpa");
+    expect(hpa.urn).toBe(
+      "urn:pulumi:minikube::django-k8s::django-k8s:k8s:DjangoApp$django-k8s:k8s:WorkloadScaling$kubernetes:autoscaling/v2:HorizontalPodAutoscaler::django-web-scaling-hpa",
+    );
+    // A child of the root stack has no stack type in its URN.
+    expect(byName(run, "django-k8s:k8s:DjangoApp", "django").urn).toBe(
+      "urn:pulumi:minikube::django-k8s::django-k8s:k8s:DjangoApp::django",
+    );
+  });
+});
