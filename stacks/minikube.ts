@@ -149,7 +149,11 @@ function minikubeOutputs(
 ) {
   const { platform, data, code, app } = built;
   const ns = platform.namespace;
-  const nodePort = (service: k8s.core.v1.Service) => service.spec.ports.apply((ports) => ports[0]?.nodePort);
+  // The API server picks a NodePort when it creates the Service, so a preview of a new one has
+  // none: unknown, as Pulumi shows what only the deployment decides (undefined would be dropped
+  // from the outputs with a warning).
+  const nodePort = (service: k8s.core.v1.Service) =>
+    service.spec.ports.apply((ports) => ports[0]?.nodePort ?? pulumi.unknown);
   const urlCommand = (service: k8s.core.v1.Service) =>
     pulumi.interpolate`minikube service ${service.metadata.name} -n ${ns} --url`;
   return {
