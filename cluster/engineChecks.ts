@@ -8,12 +8,14 @@
  *   tsx cluster/engineChecks.ts all-creates <events.jsonl>
  *   tsx cluster/engineChecks.ts no-changes <events.jsonl>
  *   tsx cluster/engineChecks.ts exactly <events.jsonl> <before/resources.json> <after/resources.json>
- *   tsx cluster/engineChecks.ts migrate-first <events.jsonl>
+ *   tsx cluster/engineChecks.ts migrate-first <events.jsonl> <after/resources.json>
  *   tsx cluster/engineChecks.ts replaced-only <events.jsonl> <type>
+ *   tsx cluster/engineChecks.ts warnings <events.jsonl> [more events.jsonl ...]
  *
  * Each prints what it found and exits 1 when the check fails.
  */
 import * as fs from "node:fs";
+import type { ResourceEntry } from "../synth/render";
 
 /** One step of the engine: what it did to which resource, in the engine's own order. */
 export interface Step {
@@ -29,6 +31,7 @@ interface EventLine {
   sequence: number;
   resourcePreEvent?: { metadata: { op: string; urn: string; type: string } };
   resOutputsEvent?: { metadata: { op: string; urn: string; type: string } };
+  diagnosticEvent?: { severity: string; message: string; ephemeral?: boolean };
 }
 
 export function readSteps(jsonl: string): Step[] {
@@ -83,11 +86,9 @@ function shortKind(type: string): string {
   return type.replace(/^kubernetes:[^:]*:/, "").replace(/^random:index\/\w+:/, "");
 }
 
-interface SynthResource {
-  urn: string;
-  type: string;
-  inputs: unknown;
-}
+/** A resource of synth's resources.json, the fields these checks read. */
+type SynthResource = Pick<ResourceEntry, "urn" | "type" | "inputs"> &
+  Partial<Pick<ResourceEntry, "dependencies">>;
 
 /**
  * The custom resources whose inputs differ between two offline renders: what a config change
@@ -115,23 +116,63 @@ function isCustom(type: string): boolean {
  * The migration Job of a new image is created and complete before any Deployment starts to
  * roll: every Deployment update's start comes after the Job's outputs.
  */
-export function migrateFirst(steps: Step[]): { ok: boolean; detail: string } {
+/**
+ * The migration Job finished before every Deployment that depends on it (per the program's own
+ * dependencies, read from an offline render) started to roll. Deployments that do not depend on
+ * it (Flower reads only the broker) may roll at any time; they are named, not judged.
+ */
+export function migrateFirst(steps: Step[], rendered: SynthResource[]): { ok: boolean; detail: string } {
   const job = steps.find(
     (s) => s.type === "kubernetes:batch/v1:Job" && s.phase === "done" && s.op !== "same",
   );
   if (!job) return { ok: false, detail: "no migration Job was created or replaced" };
+  const waiting = new Set(
+    rendered
+      .filter((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.dependencies ?? []).includes(job.urn))
+      .map((r) => r.urn),
+  );
+  if (waiting.size === 0) return { ok: false, detail: `no Deployment depends on ${name(job.urn)}` };
   const rolls = steps.filter(
     (s) => s.type === "kubernetes:apps/v1:Deployment" && s.phase === "pre" && s.op === "update",
   );
-  if (rolls.length === 0) return { ok: false, detail: "no Deployment was updated" };
-  const early = rolls.filter((s) => s.sequence < job.sequence);
+  const waitingRolls = rolls.filter((s) => waiting.has(s.urn));
+  if (waitingRolls.length === 0)
+    return { ok: false, detail: "no Deployment that depends on the Job was updated" };
+  const early = waitingRolls.filter((s) => s.sequence < job.sequence);
+  const independent = rolls.filter((s) => !waiting.has(s.urn)).map((s) => name(s.urn));
+  const aside = independent.length ? `; not depending on it: ${independent.join(", ")}` : "";
   return early.length
     ? { ok: false, detail: `rolled before the Job completed: ${early.map((s) => name(s.urn)).join(", ")}` }
     : {
         ok: true,
-        detail: `Job ${name(job.urn)} done at event ${job.sequence}; ${rolls.length} Deployments rolled after (events ${rolls.map((s) => s.sequence).join(", ")})`,
+        detail: `Job ${name(job.urn)} done at event ${job.sequence}; ${waitingRolls.length} Deployments that depend on it rolled after (events ${waitingRolls.map((s) => s.sequence).join(", ")})${aside}`,
       };
 }
+
+/**
+ * Warnings an operation left, as the CLI's summary shows them: progress notes the provider's
+ * await logic sends while it waits (ephemeral: "Deployment does not have minimum availability")
+ * are not warnings of the result. Two come from how the tools are built here, not from the
+ * program, and are listed apart: the Kubernetes provider built at the nearest served version
+ * (tools/README.md) and the policy pack's launcher on PATH (cluster/pulumi-analyzer-policy-nodejs).
+ */
+export function warnings(jsonl: string): { fromTools: string[]; other: string[] } {
+  const fromTools: string[] = [];
+  const other: string[] = [];
+  for (const line of jsonl.split("\n")) {
+    if (!line.trim()) continue;
+    const diagnostic = (JSON.parse(line) as EventLine).diagnosticEvent;
+    if (diagnostic?.severity !== "warning" || diagnostic.ephemeral) continue;
+    const message = diagnostic.message.trim();
+    (TOOL_WARNINGS.some((pattern) => pattern.test(message)) ? fromTools : other).push(message);
+  }
+  return { fromTools, other };
+}
+
+const TOOL_WARNINGS = [
+  /^resource plugin \S+ is expected to have version >=\S+, but has \S+; the wrong version may be on your path/,
+  /^using pulumi-analyzer-policy-nodejs from \$PATH at /,
+];
 
 function name(urn: string): string {
   return urn.slice(urn.lastIndexOf("::") + 2);
@@ -141,7 +182,7 @@ function main(argv: string[]): number {
   const [check, eventsFile, ...rest] = argv;
   if (!check || !eventsFile) {
     console.error(
-      "usage: tsx cluster/engineChecks.ts <plan|all-creates|no-changes|exactly|migrate-first|replaced-only> <events.jsonl> [...]",
+      "usage: tsx cluster/engineChecks.ts <plan|all-creates|no-changes|exactly|migrate-first|replaced-only|warnings> <events.jsonl> [...]",
     );
     return 2;
   }
@@ -178,9 +219,28 @@ function main(argv: string[]): number {
       return missing.length === 0 && extra.length === 0 ? 0 : 1;
     }
     case "migrate-first": {
-      const { ok, detail } = migrateFirst(steps);
+      const [renderFile] = rest;
+      if (!renderFile) {
+        console.error("migrate-first needs <after/resources.json>");
+        return 2;
+      }
+      const { ok, detail } = migrateFirst(
+        steps,
+        JSON.parse(fs.readFileSync(renderFile, "utf8")) as SynthResource[],
+      );
       console.log(`  ${detail}`);
       return ok ? 0 : 1;
+    }
+    case "warnings": {
+      // Every events file given: the first and the rest.
+      const found = [eventsFile, ...rest].map((file) => warnings(fs.readFileSync(file, "utf8")));
+      const fromTools = [...new Set(found.flatMap((w) => w.fromTools))];
+      const other = found.flatMap((w) => w.other);
+      for (const message of fromTools)
+        console.log(`  from the tools built here (expected): ${message.split("\n")[0]}`);
+      for (const message of other) console.log(`  WARNING: ${message.split("\n")[0]}`);
+      console.log(`  warnings from the program, the provider and the API server: ${other.length}`);
+      return other.length === 0 ? 0 : 1;
     }
     case "replaced-only": {
       const [type] = rest;

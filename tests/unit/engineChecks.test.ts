@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { changes, expectedChanges, migrateFirst, planTable, readSteps } from "../../cluster/engineChecks";
+import {
+  changes,
+  expectedChanges,
+  migrateFirst,
+  planTable,
+  readSteps,
+  warnings,
+} from "../../cluster/engineChecks";
 
 const urn = (type: string, name: string) => `urn:pulumi:minikube::django-k8s::${type}::${name}`;
 const JOB = "kubernetes:batch/v1:Job";
@@ -44,15 +51,31 @@ describe("the engine test's checks", () => {
     ]);
   });
 
-  it("pass a rollout that starts after the migration Job's outputs, and name the Deployment that did not wait", () => {
+  it("pass a rollout that starts after the migration Job's outputs, judge only the Deployments that depend on it", () => {
+    const dependsOnJob = (deployment: string) => ({
+      urn: urn(DEPLOYMENT, deployment),
+      type: DEPLOYMENT,
+      inputs: {},
+      dependencies: [urn(JOB, "django-migrate")],
+    });
+    const rendered = [
+      dependsOnJob("django-web"),
+      dependsOnJob("django-worker"),
+      { urn: urn(DEPLOYMENT, "django-flower"), type: DEPLOYMENT, inputs: {}, dependencies: [] },
+    ];
     const ordered = readSteps(
       events(
+        ["update", "pre", DEPLOYMENT, "django-flower"],
         ["create-replacement", "pre", JOB, "django-migrate"],
         ["create-replacement", "done", JOB, "django-migrate"],
         ["update", "pre", DEPLOYMENT, "django-web"],
       ),
     );
-    expect(migrateFirst(ordered).ok).toBe(true);
+    expect(migrateFirst(ordered, rendered)).toEqual({
+      ok: true,
+      detail:
+        "Job django-migrate done at event 2; 1 Deployments that depend on it rolled after (events 3); not depending on it: django-flower",
+    });
     const early = readSteps(
       events(
         ["update", "pre", DEPLOYMENT, "django-worker"],
@@ -60,10 +83,11 @@ describe("the engine test's checks", () => {
         ["create-replacement", "done", JOB, "django-migrate"],
       ),
     );
-    expect(migrateFirst(early)).toEqual({
+    expect(migrateFirst(early, rendered)).toEqual({
       ok: false,
       detail: "rolled before the Job completed: django-worker",
     });
+    expect(migrateFirst(ordered, []).ok).toBe(false);
   });
 
   it("expect a change exactly where two offline renders' inputs differ, custom resources only", () => {
@@ -79,5 +103,24 @@ describe("the engine test's checks", () => {
       { urn: urn("django-k8s:k8s:DjangoApp", "django"), type: "django-k8s:k8s:DjangoApp", inputs: { a: 2 } },
     ];
     expect([...expectedChanges(before, after)]).toEqual([urn(DEPLOYMENT, "django-web"), urn(JOB, "gone")]);
+  });
+
+  it("count the warnings a result keeps, apart from the await logic's progress notes and the tools' own", () => {
+    const diagnostic = (message: string, ephemeral?: boolean) =>
+      JSON.stringify({ sequence: 1, diagnosticEvent: { severity: "warning", message, ephemeral } });
+    const jsonl = [
+      diagnostic("[MinimumReplicasUnavailable] Deployment does not have minimum availability.", true),
+      diagnostic(
+        "resource plugin kubernetes is expected to have version >=4.34.2, but has 4.25.0; the wrong version may be on your path, or this may be a bug in the plugin",
+      ),
+      diagnostic(
+        "using pulumi-analyzer-policy-nodejs from $PATH at /x/cluster/pulumi-analyzer-policy-nodejs",
+      ),
+      diagnostic("Undefined value (webNodePort) will not show as a stack output."),
+      JSON.stringify({ sequence: 2, diagnosticEvent: { severity: "info", message: "fine" } }),
+    ].join("\n");
+    const found = warnings(jsonl);
+    expect(found.fromTools).toHaveLength(2);
+    expect(found.other).toEqual(["Undefined value (webNodePort) will not show as a stack output."]);
   });
 });
