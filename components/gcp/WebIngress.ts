@@ -62,6 +62,8 @@ export class WebIngress extends pulumi.ComponentResource {
       { parent: this, dependsOn: args.dependsOn },
     );
     const annotations: Record<string, pulumi.Input<string>> = {
+      // GKE's own Ingress controller is chosen by this annotation, not by spec.ingressClassName;
+      // the API server warns that the annotation is deprecated (the engine test expects that).
       "kubernetes.io/ingress.class": "gce",
       "kubernetes.io/ingress.global-static-ip-name": this.address.name,
     };
