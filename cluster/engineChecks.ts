@@ -11,10 +11,12 @@
  *   tsx cluster/engineChecks.ts migrate-first <events.jsonl> <after/resources.json>
  *   tsx cluster/engineChecks.ts replaced-only <events.jsonl> <type>
  *   tsx cluster/engineChecks.ts warnings <events.jsonl> [more events.jsonl ...]
+ *   tsx cluster/engineChecks.ts policy-ran <events.jsonl> <the pack's folder>
  *
  * Each prints what it found and exits 1 when the check fails.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import type { ResourceEntry } from "../synth/render";
 
 /** One step of the engine: what it did to which resource, in the engine's own order. */
@@ -32,6 +34,8 @@ interface EventLine {
   resourcePreEvent?: { metadata: { op: string; urn: string; type: string } };
   resOutputsEvent?: { metadata: { op: string; urn: string; type: string } };
   diagnosticEvent?: { severity: string; message: string; ephemeral?: boolean };
+  /** The engine spells this key with a capital P. */
+  summaryEvent?: { PolicyPacks?: Record<string, string> };
 }
 
 export function readSteps(jsonl: string): Step[] {
@@ -174,6 +178,17 @@ const TOOL_WARNINGS = [
   /^using pulumi-analyzer-policy-nodejs from \$PATH at /,
 ];
 
+/** The policy packs the engine's summary says it ran, as "<name>|<kind>|<path> <version>". */
+export function policyPacksRun(jsonl: string): string[] {
+  const ran: string[] = [];
+  for (const line of jsonl.split("\n")) {
+    if (!line.trim()) continue;
+    const summary = (JSON.parse(line) as EventLine).summaryEvent;
+    for (const [pack, version] of Object.entries(summary?.PolicyPacks ?? {})) ran.push(`${pack} ${version}`);
+  }
+  return ran;
+}
+
 function name(urn: string): string {
   return urn.slice(urn.lastIndexOf("::") + 2);
 }
@@ -182,7 +197,7 @@ function main(argv: string[]): number {
   const [check, eventsFile, ...rest] = argv;
   if (!check || !eventsFile) {
     console.error(
-      "usage: tsx cluster/engineChecks.ts <plan|all-creates|no-changes|exactly|migrate-first|replaced-only|warnings> <events.jsonl> [...]",
+      "usage: tsx cluster/engineChecks.ts <plan|all-creates|no-changes|exactly|migrate-first|replaced-only|warnings|policy-ran> <events.jsonl> [...]",
     );
     return 2;
   }
@@ -241,6 +256,16 @@ function main(argv: string[]): number {
       for (const message of other) console.log(`  WARNING: ${message.split("\n")[0]}`);
       console.log(`  warnings from the program, the provider and the API server: ${other.length}`);
       return other.length === 0 ? 0 : 1;
+    }
+    case "policy-ran": {
+      const [folder] = rest;
+      if (!folder) {
+        console.error("policy-ran needs <the pack's folder>");
+        return 2;
+      }
+      const ran = policyPacksRun(fs.readFileSync(eventsFile, "utf8"));
+      console.log(`  policy packs the engine ran: ${ran.join(", ") || "none"}`);
+      return ran.some((entry) => entry.includes(`|local|${path.resolve(folder)} `)) ? 0 : 1;
     }
     case "replaced-only": {
       const [type] = rest;

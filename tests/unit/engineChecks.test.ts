@@ -4,6 +4,7 @@ import {
   expectedChanges,
   migrateFirst,
   planTable,
+  policyPacksRun,
   readSteps,
   warnings,
 } from "../../cluster/engineChecks";
@@ -122,5 +123,14 @@ describe("the engine test's checks", () => {
     const found = warnings(jsonl);
     expect(found.fromTools).toHaveLength(2);
     expect(found.other).toEqual(["Undefined value (webNodePort) will not show as a stack output."]);
+  });
+
+  it("read the policy packs the engine ran from its summary", () => {
+    const summary = (packs: Record<string, string>) =>
+      JSON.stringify({ sequence: 9, summaryEvent: { PolicyPacks: packs } });
+    expect(policyPacksRun(summary({ "django-k8s|local|/repo/policy": "0.1.0" }))).toEqual([
+      "django-k8s|local|/repo/policy 0.1.0",
+    ]);
+    expect(policyPacksRun(summary({}))).toEqual([]);
   });
 });
