@@ -263,7 +263,8 @@ write_kubeconfigs() {
 # --- the components ----------------------------------------------------------------------------
 
 # etcd on loopback, plain HTTP (nothing leaves 127.0.0.1). No fsync: the data is a test cluster's
-# and a shared machine's disk makes every write wait otherwise; a clean `down` still flushes it.
+# and a shared machine's disk makes every write wait otherwise; only a crash of the machine itself
+# could lose writes, which a throwaway cluster can afford.
 start_etcd() {
   start_component etcd \
     --name local --data-dir "$STATE/etcd" \
