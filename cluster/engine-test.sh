@@ -106,7 +106,7 @@ engine() { # label operation events-file [engine.ts options...]
   timed "$label" npx --no-install tsx cluster/engine.ts "$op" --stack "$STACK" --work-dir "$work/project" \
     --events "$events" "$@" >"$events.log" 2>&1 \
     || { tail -n 60 "$events.log" >&2; die "$label failed (engine output above)"; }
-  grep -A200 "^engine $op:" "$events.log" | sed 's/^/  /'
+  grep -A200 "^engine $op:" "$events.log" | sed 's/^/  /' || die "$label: no tally in the engine's output ($events.log)"
 }
 check() { # check events [args...]
   npx --no-install tsx cluster/engineChecks.ts "$@" || die "check '$1' failed on $2"
@@ -168,7 +168,7 @@ if npx --no-install tsx cluster/engine.ts up --stack "$STACK" --work-dir "$work/
   die "growing the bound hostPath claim from $current_size to 20Gi succeeded; docs/operations.md says Kubernetes refuses it"
 fi
 echo "  refused, as documented (claim stays $current_size); the engine's answer:"
-grep -m3 -iE "forbidden|only dynamically provisioned|is immutable|spec:" "$work/5b-storage.log" | cut -c1-300 | sed 's/^/    /'
+grep -m1 -iE "forbidden|only dynamically provisioned|is immutable" "$work/5b-storage.log" | cut -c1-300 | sed 's/^/    /'
 pulumi config rm --cwd "$work/project" --stack "$STACK" django-k8s:postgresStorageSize
 engine "5c. up, storage size restored" up "$work/5c-restore.jsonl"
 

@@ -79,7 +79,9 @@ function recorder(tally: Tally, eventsFile: number | undefined) {
     const step = event.resourcePreEvent?.metadata;
     if (step && step.op !== "same") tally.steps.set(step.urn, { op: step.op, type: step.type });
     const diagnostic = event.diagnosticEvent;
-    if (diagnostic?.severity === "warning") tally.warnings.push(diagnostic.message.trim());
+    // Ephemeral ones are the await logic's progress notes, not warnings of the result.
+    if (diagnostic?.severity === "warning" && !diagnostic.ephemeral)
+      tally.warnings.push(diagnostic.message.trim());
     const policy = event.policyEvent;
     if (policy) tally.policyViolations.push(`${policy.policyName}: ${policy.message.trim()}`);
     if (event.summaryEvent) {
@@ -110,6 +112,12 @@ function printTally(operation: Operation, tally: Tally, seconds: number) {
   for (const violation of tally.policyViolations) console.log(`    ${violation.split("\n")[0]}`);
 }
 
+/** The end of the CLI's own output, ending in a newline so the tally starts a line of its own. */
+function writeTail(output: string) {
+  const tail = output.slice(-4000);
+  process.stdout.write(tail.endsWith("\n") ? tail : `${tail}\n`);
+}
+
 async function main() {
   const args = readArgs();
   // The program resolves its files from the repository (app/, config/), as under the CLI.
@@ -133,17 +141,17 @@ async function main() {
         expectNoChanges: args.expectNoChanges,
         policyPacks: args.policyPacks,
       });
-      process.stdout.write(result.stdout.slice(-4000));
+      writeTail(result.stdout);
     } else if (args.operation === "up") {
       const result = await stack.up({
         ...common,
         expectNoChanges: args.expectNoChanges,
         policyPacks: args.policyPacks,
       });
-      process.stdout.write(result.stdout.slice(-4000));
+      writeTail(result.stdout);
     } else {
       const result = await stack.destroy({ onEvent, color: "never" });
-      process.stdout.write(result.stdout.slice(-4000));
+      writeTail(result.stdout);
     }
   } catch (error) {
     failed = error;
