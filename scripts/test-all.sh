@@ -2,7 +2,8 @@
 # Every test of the project, from a fresh clone: installs what it needs (npm packages, a
 # Python venv with the pinned requirements, the PostgreSQL and Redis servers), then runs
 # the linters, the Pulumi program's tests under mocks, the app's tests against real servers,
-# and every role in containers.
+# every role in containers, and the real Pulumi engine against a local Kubernetes control plane
+# (its tools built from Go modules the first time on a machine, then cached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,3 +53,6 @@ step "Django app against PostgreSQL and Redis (pytest)"
 
 step "the image built from app/ and every role run from the rendered pod specs (podman)"
 bash scripts/test-containers.sh
+
+step "the real Pulumi engine against a local Kubernetes control plane (tools built once per machine)"
+bash scripts/test-engine.sh
