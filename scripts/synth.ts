@@ -1,7 +1,7 @@
 /**
  * Offline preview: `npm run synth -- --stack <name> [--out <dir>] [--config [django-k8s:]<key>=<value> ...]`.
  * Runs the program under mocks (no Pulumi CLI, cluster, credentials or network) and writes
- * resources.json, manifests/ and graph.mmd. A bad config exits 1 with the same message
+ * resources.json, manifests/, graph.mmd and summary.md. A bad config exits 1 with the same message
  * `pulumi up` would print; bad arguments exit 2 with one line and the usage.
  */
 import * as path from "node:path";
@@ -15,8 +15,8 @@ const PROJECT = projectName();
 
 const USAGE = `usage: npm run synth -- --stack <name> [--out <dir>] [--config [${PROJECT}:]<key>=<value> ...]
 
-Runs the Pulumi program offline under mocks and writes resources.json, manifests/ and
-graph.mmd (default out/<stack>/). A key without a namespace belongs to ${PROJECT}, as with
+Runs the Pulumi program offline under mocks and writes resources.json, manifests/,
+graph.mmd and summary.md (default out/<stack>/). A key without a namespace belongs to ${PROJECT}, as with
 \`pulumi config set\`. Values that only a real deployment decides (addresses, node ports,
 bucket names, digests) are marked as mock values in the summary.`;
 
@@ -81,9 +81,10 @@ async function main(): Promise<number> {
   }
   const { stack, outDir, overrides } = invocation;
   try {
-    const [{ runProgram }, { summary, writeSynthOutput }] = await Promise.all([
+    const [{ runProgram }, { writeSynthOutput }, { summary }] = await Promise.all([
       import("../synth/harness"),
       import("../synth/render"),
+      import("../synth/summary"),
     ]);
     const run = await runProgram(stack, overrides, progress(stack));
     process.stderr.write(progressDone);

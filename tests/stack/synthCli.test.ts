@@ -72,7 +72,9 @@ describe("npm run synth", () => {
 
   it("writes resources.json, manifests and the graph, and prints a summary", () => {
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/stack minikube: \d+ resources, \d+ Kubernetes objects/);
+    expect(result.stdout).toMatch(
+      /^stack minikube: \d+ resources: \d+ Kubernetes objects, \d+ other resources, \d+ components$/m,
+    );
     expect(result.stdout).toContain("flowerPassword     [secret]");
     expect(result.stdout).toMatch(/estimated first pulumi up: [\d.]+ min \(longest chain\)/);
     const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8"));
@@ -89,6 +91,9 @@ describe("npm run synth", () => {
       ]);
     }
     expect(fs.readFileSync(path.join(out, "graph.mmd"), "utf8")).toMatch(/^flowchart LR\n/);
+    expect(fs.readFileSync(path.join(out, "summary.md"), "utf8")).toMatch(
+      /^# Offline preview of stack minikube\n\n\d+ resources: \d+ Kubernetes objects, /,
+    );
   });
 
   it("holds every object the minikube stack needs", () => {
