@@ -1,4 +1,9 @@
-/** What a resource is: a Kubernetes object or not, its kind, its name in the cluster. */
+/**
+ * What a resource is called in each view of the preview. The graph, the estimate and
+ * resources.json know it by its Pulumi name (`django-migrate`), the manifests and kubectl by
+ * its Kubernetes name (`migrate-44ce4382559a`); where the two differ the views show both, so a
+ * reader goes from a chain or a box to its manifest file in one step.
+ */
 import type { RecordedResource } from "./recording";
 
 export function isKubernetesObject(r: RecordedResource): boolean {
@@ -18,4 +23,19 @@ export function kubernetesName(r: RecordedResource): string | undefined {
     (object as { metadata?: { name?: unknown } } | undefined)?.metadata?.name;
   const name = named(r.inputs) ?? named(r.state);
   return typeof name === "string" ? name : undefined;
+}
+
+/**
+ * The two halves of a resource's label: `NetworkPolicy`, `default-deny` where one name serves
+ * every view; `django-migrate`, `(Job migrate-44ce4382559a)` where the cluster's name differs.
+ */
+export function labelParts(r: RecordedResource): [string, string] {
+  const inCluster = kubernetesName(r);
+  if (inCluster === undefined || inCluster === r.name) return [shortType(r), r.name];
+  return [r.name, `(${shortType(r)} ${inCluster})`];
+}
+
+/** `Cluster django`, or `django-migrate (Job migrate-44ce4382559a)` where the names differ. */
+export function displayName(r: RecordedResource): string {
+  return labelParts(r).join(" ");
 }

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify as toYaml } from "yaml";
-import { isKubernetesObject, kubernetesName } from "./names";
+import { isKubernetesObject, kubernetesName, labelParts } from "./names";
 import { type ProgramRun, type RecordedResource, SECRET_MASK } from "./recording";
 import { summaryMarkdown } from "./summary";
 
@@ -63,7 +63,10 @@ function manifestFileName(manifest: Record<string, any>): string {
   return `${ns}${String(manifest.kind).toLowerCase()}.${manifest.metadata.name}.yaml`;
 }
 
-/** Components as boxes holding their resources; arrows from what is waited for to what waits. */
+/**
+ * Components as boxes holding their resources; arrows from what is waited for to what waits.
+ * A Kubernetes object named otherwise in the cluster shows both names (names.ts).
+ */
 export function mermaidGraph(run: ProgramRun): string {
   const shown = run.resources.filter(
     (r) => !r.type.startsWith("pulumi:pulumi:Stack") && !r.type.startsWith("pulumi:providers:"),
@@ -72,7 +75,7 @@ export function mermaidGraph(run: ProgramRun): string {
   const nodeId = (urn: string) => ids.get(urn)!;
   const byParent = new Map<string, RecordedResource[]>();
   for (const r of shown) byParent.set(r.parent, [...(byParent.get(r.parent) ?? []), r]);
-  const label = (r: RecordedResource) => `${r.type.split(":").pop()}<br/>${r.name}`;
+  const label = (r: RecordedResource) => labelParts(r).join("<br/>");
   const lines = ["flowchart LR"];
   const emit = (r: RecordedResource, indent: string) => {
     const children = byParent.get(r.urn) ?? [];
