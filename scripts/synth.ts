@@ -6,6 +6,7 @@
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { nearestName } from "../lib/nearest";
 import { projectName } from "../lib/pulumiProject";
 import { availableStacks, ROOT } from "../synth/stackFiles";
 
@@ -28,29 +29,51 @@ interface Invocation {
   overrides: Record<string, string>;
 }
 
+function parseOptions(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      stack: { type: "string", short: "s" },
+      out: { type: "string" },
+      config: { type: "string", short: "c", multiple: true, default: [] },
+      help: { type: "boolean", short: "h" },
+    },
+    // Positionals are refused below, with a message that says what was probably meant.
+    allowPositionals: true,
+    tokens: true,
+  });
+}
+
 /** The command line, or undefined for --help. Throws UsageError with one line. */
 function parseInvocation(argv: string[]): Invocation | undefined {
-  let values: { stack?: string; out?: string; config?: string[]; help?: boolean };
+  let parsed: ReturnType<typeof parseOptions>;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        stack: { type: "string", short: "s" },
-        out: { type: "string" },
-        config: { type: "string", short: "c", multiple: true, default: [] },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
+    parsed = parseOptions(argv);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const { values, tokens } = parsed;
   if (values.help) return undefined;
+  tokens.forEach((token, i) => {
+    if (token.kind !== "positional") return;
+    // `--config key value`, as `pulumi config set` takes it: say what synth takes instead.
+    const previous = tokens[i - 1];
+    if (previous?.kind === "option" && previous.name === "config" && !previous.value?.includes("="))
+      throw new UsageError(
+        `--config ${previous.value} ${token.value}: synth takes one <key>=<value> argument per --config, ` +
+          `as in --config ${previous.value}=${token.value}`,
+      );
+    throw new UsageError(`unexpected argument '${token.value}'`);
+  });
   const stacks = availableStacks();
   if (!values.stack) throw new UsageError(`--stack is required (stacks: ${stacks.join(", ")})`);
-  if (!stacks.includes(values.stack))
+  if (!stacks.includes(values.stack)) {
+    const near = nearestName(values.stack, stacks);
     throw new UsageError(
-      `no stack "${values.stack}": there is no Pulumi.${values.stack}.yaml (stacks: ${stacks.join(", ")})`,
+      `no stack "${values.stack}": there is no Pulumi.${values.stack}.yaml` +
+        `${near ? `; did you mean ${near}?` : ""} (stacks: ${stacks.join(", ")})`,
     );
+  }
   const overrides: Record<string, string> = {};
   for (const pair of values.config ?? []) {
     const at = pair.indexOf("=");
