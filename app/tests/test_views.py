@@ -59,6 +59,11 @@ def test_task_status_gives_a_failed_task_exception_type_only_and_logs_the_rest(c
     assert caplog.messages == [f"task failed-task failed: ConnectionError('{detail}')"]
 
 
+def test_no_admin_site_is_routed(client):
+    assert client.get("/admin/", HTTP_HOST="app.example.com").status_code == 404
+    assert client.get("/admin/login/", HTTP_HOST="app.example.com").status_code == 404
+
+
 def test_batch_enqueues_bounded_cpu_work(client, clean_redis, settings):
     response = client.post("/api/batch?count=3&ms=50", HTTP_HOST="app.example.com", **BATCH_AUTH)
     assert response.status_code == 202
