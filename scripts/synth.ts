@@ -1,11 +1,12 @@
 /**
  * Offline preview: `npm run synth -- --stack <name> [--out <dir>] [--config [django-k8s:]<key>=<value> ...]`.
  * Runs the program under mocks (no Pulumi CLI, cluster, credentials or network) and writes
- * resources.json, manifests/ and graph.mmd. A bad config exits 1 with the same message
+ * resources.json, manifests/, graph.mmd and summary.md. A bad config exits 1 with the same message
  * `pulumi up` would print; bad arguments exit 2 with one line and the usage.
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { nearestName } from "../lib/nearest";
 import { projectName } from "../lib/pulumiProject";
 import { availableStacks, ROOT } from "../synth/stackFiles";
 
@@ -15,8 +16,8 @@ const PROJECT = projectName();
 
 const USAGE = `usage: npm run synth -- --stack <name> [--out <dir>] [--config [${PROJECT}:]<key>=<value> ...]
 
-Runs the Pulumi program offline under mocks and writes resources.json, manifests/ and
-graph.mmd (default out/<stack>/). A key without a namespace belongs to ${PROJECT}, as with
+Runs the Pulumi program offline under mocks and writes resources.json, manifests/,
+graph.mmd and summary.md (default out/<stack>/). A key without a namespace belongs to ${PROJECT}, as with
 \`pulumi config set\`. Values that only a real deployment decides (addresses, node ports,
 bucket names, digests) are marked as mock values in the summary.`;
 
@@ -28,29 +29,51 @@ interface Invocation {
   overrides: Record<string, string>;
 }
 
+function parseOptions(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      stack: { type: "string", short: "s" },
+      out: { type: "string" },
+      config: { type: "string", short: "c", multiple: true, default: [] },
+      help: { type: "boolean", short: "h" },
+    },
+    // Positionals are refused below, with a message that says what was probably meant.
+    allowPositionals: true,
+    tokens: true,
+  });
+}
+
 /** The command line, or undefined for --help. Throws UsageError with one line. */
 function parseInvocation(argv: string[]): Invocation | undefined {
-  let values: { stack?: string; out?: string; config?: string[]; help?: boolean };
+  let parsed: ReturnType<typeof parseOptions>;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        stack: { type: "string", short: "s" },
-        out: { type: "string" },
-        config: { type: "string", short: "c", multiple: true, default: [] },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
+    parsed = parseOptions(argv);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const { values, tokens } = parsed;
   if (values.help) return undefined;
+  tokens.forEach((token, i) => {
+    if (token.kind !== "positional") return;
+    // `--config key value`, as `pulumi config set` takes it: say what synth takes instead.
+    const previous = tokens[i - 1];
+    if (previous?.kind === "option" && previous.name === "config" && !previous.value?.includes("="))
+      throw new UsageError(
+        `--config ${previous.value} ${token.value}: synth takes one <key>=<value> argument per --config, ` +
+          `as in --config ${previous.value}=${token.value}`,
+      );
+    throw new UsageError(`unexpected argument '${token.value}'`);
+  });
   const stacks = availableStacks();
   if (!values.stack) throw new UsageError(`--stack is required (stacks: ${stacks.join(", ")})`);
-  if (!stacks.includes(values.stack))
+  if (!stacks.includes(values.stack)) {
+    const near = nearestName(values.stack, stacks);
     throw new UsageError(
-      `no stack "${values.stack}": there is no Pulumi.${values.stack}.yaml (stacks: ${stacks.join(", ")})`,
+      `no stack "${values.stack}": there is no Pulumi.${values.stack}.yaml` +
+        `${near ? `; did you mean ${near}?` : ""} (stacks: ${stacks.join(", ")})`,
     );
+  }
   const overrides: Record<string, string> = {};
   for (const pair of values.config ?? []) {
     const at = pair.indexOf("=");
@@ -81,9 +104,10 @@ async function main(): Promise<number> {
   }
   const { stack, outDir, overrides } = invocation;
   try {
-    const [{ runProgram }, { summary, writeSynthOutput }] = await Promise.all([
+    const [{ runProgram }, { writeSynthOutput }, { summary }] = await Promise.all([
       import("../synth/harness"),
       import("../synth/render"),
+      import("../synth/summary"),
     ]);
     const run = await runProgram(stack, overrides, progress(stack));
     process.stderr.write(progressDone);

@@ -6,6 +6,7 @@
  * the sum of all weights is what a script creating one thing after another would take.
  */
 import type { RecordedResource } from "./harness";
+import { displayName } from "./names";
 
 interface Typical {
   seconds: number;
@@ -169,9 +170,7 @@ export function estimateDeployTime(resources: RecordedResource[]): Estimate {
 
 export function describeEstimate(estimate: Estimate): string {
   const minutes = (s: number) => `${Math.round(s / 6) / 10} min`;
-  const steps = estimate.chain
-    .filter((r) => weight(r) > DEFAULT_SECONDS)
-    .map((r) => `${r.type.split(":").pop()} ${r.name}`);
+  const steps = estimate.chain.filter((r) => weight(r) > DEFAULT_SECONDS).map(displayName);
   return [
     `estimated first pulumi up: ${minutes(estimate.criticalSeconds)} (longest chain), ` +
       `${minutes(estimate.serialSeconds)} if created one after another`,

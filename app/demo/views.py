@@ -76,7 +76,12 @@ def task_status(request: HttpRequest, task_id: str):
         if result.successful():
             body["result"] = result.result
         elif result.failed():
-            body["error"] = repr(result.result)
+            # Anyone holding a task id may ask (the page and the batch endpoint hand them out),
+            # and an exception's text can carry a host, a port or a user name: the caller gets
+            # its type, the log the rest, as /readyz keeps its reasons to itself.
+            error = result.result
+            body["error"] = type(error).__name__
+            logger.warning("task %s failed: %r", task_id, error)
     except Exception as exc:  # the result store (Redis) is unreachable: say so, without details
         logger.warning("task status of %s unavailable: %s", task_id, exc)
         return JsonResponse({"id": task_id, "state": "UNKNOWN"}, status=503)

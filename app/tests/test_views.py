@@ -1,8 +1,11 @@
 """The demo page, the task API and the batch endpoint, in-process against real PostgreSQL and Redis."""
 
+import logging
+
 import pytest
 from django.core.cache import cache
 
+from config.celery import app as celery_app
 from demo.models import Visit
 from demo.views import PRIMES_CACHE_KEY, count_primes
 
@@ -44,6 +47,21 @@ def test_task_status_reports_a_pending_task(client, clean_redis):
     response = client.get("/api/tasks/does-not-exist", HTTP_HOST="app.example.com")
     assert response.status_code == 200
     assert response.json() == {"id": "does-not-exist", "state": "PENDING"}
+
+
+def test_task_status_gives_a_failed_task_exception_type_only_and_logs_the_rest(client, clean_redis, caplog):
+    detail = 'connection to server at "10.20.0.5", port 5432 failed: password authentication failed for user "django"'
+    celery_app.backend.mark_as_failure("failed-task", ConnectionError(detail))
+    with caplog.at_level(logging.WARNING, logger="demo.views"):
+        response = client.get("/api/tasks/failed-task", HTTP_HOST="app.example.com")
+    assert response.status_code == 200
+    assert response.json() == {"id": "failed-task", "state": "FAILURE", "error": "ConnectionError"}
+    assert caplog.messages == [f"task failed-task failed: ConnectionError('{detail}')"]
+
+
+def test_no_admin_site_is_routed(client):
+    assert client.get("/admin/", HTTP_HOST="app.example.com").status_code == 404
+    assert client.get("/admin/login/", HTTP_HOST="app.example.com").status_code == 404
 
 
 def test_batch_enqueues_bounded_cpu_work(client, clean_redis, settings):

@@ -102,3 +102,34 @@ def test_flower_takes_basic_auth_from_the_mounted_secret_file(start, app_env, cl
     assert http_get(port, "/")[0] == 401
     right = base64.b64encode(b"admin:from-a-file").decode()
     assert http_get(port, "/", {"Authorization": f"Basic {right}"})[0] == 200
+
+
+REFUSAL = "refusing to start without basic auth"
+
+
+@pytest.mark.parametrize(
+    "secret_file, message",
+    [
+        (
+            None,
+            "flower: no basic-auth credentials: {dir}/FLOWER_BASIC_AUTH does not exist and FLOWER_BASIC_AUTH "
+            f"is not user:password; {REFUSAL}",
+        ),
+        ("\n", f"flower: {{dir}}/FLOWER_BASIC_AUTH does not hold user:password; {REFUSAL}"),
+        ("admin\n", f"flower: {{dir}}/FLOWER_BASIC_AUTH does not hold user:password; {REFUSAL}"),
+    ],
+    ids=["no file", "empty file", "no password"],
+)
+def test_flower_refuses_to_start_without_basic_auth(start, app_env, tmp_path, secret_file, message):
+    """A renamed Secret key or a dropped projection must not serve Flower to anyone who reaches it."""
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    if secret_file is not None:
+        (secrets / "FLOWER_BASIC_AUTH").write_text(secret_file)
+    env = {**app_env, "APP_SECRETS_DIR": str(secrets)}
+    env.pop("FLOWER_BASIC_AUTH", None)
+    port = free_port()
+    argv = [str(BIN_DIR / "celery"), "-A", "config", "flower", f"--port={port}", "--address=127.0.0.1"]
+    flower = start("flower-without-auth", argv, env)
+    assert flower.proc.wait(timeout=30) != 0
+    assert flower.log().strip().splitlines()[-1] == message.format(dir=secrets)

@@ -6,11 +6,13 @@
  * is allowed.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { nearestName } from "../../lib/nearest";
 import {
   CONFIG_KEYS,
   CONFIG_SCHEMA,
   type ConfigKey,
   type ConfigValues,
+  gcpProjectMessage,
   type KeySchema,
   PROJECT,
   projectConfigSchema,
@@ -56,7 +58,7 @@ export function loadConfig(
   const given = givenValues(raw, schema);
   const checked = CONFIG_SCHEMA.safeParse(given);
   if (checked.success) {
-    const problems = [...unknown, ...ruleProblems(checked.data)];
+    const problems = [...unknown, ...ruleProblems(checked.data, stack)];
     if (problems.length > 0) throw new ConfigError(problems);
     return stackConfig(checked.data, stack);
   }
@@ -66,11 +68,14 @@ export function loadConfig(
     const name = issue.path[0];
     if (name !== undefined && !messages.has(name)) messages.set(name, issue.message);
   }
+  // A bad project ID on the gcp platform, where empty is no way out, says what is allowed there.
+  if (messages.has("gcpProject") && given.platform === "gcp")
+    messages.set("gcpProject", gcpProjectMessage(stack));
   const problems = CONFIG_KEYS.flatMap((name) => {
     const message = messages.get(name);
     return message === undefined ? [] : [`${qualified(name)}: got ${shown(name, given[name])}; ${message}`];
   });
-  throw new ConfigError([...unknown, ...problems, ...ruleProblems(validOnly(given, messages))]);
+  throw new ConfigError([...unknown, ...problems, ...ruleProblems(validOnly(given, messages), stack)]);
 }
 
 /** A value as a message shows it: a secret key's never. */
@@ -99,35 +104,9 @@ function unknownKeys(raw: RawConfig): string[] {
     .filter((full) => full.startsWith(`${PROJECT}:`) && !known.has(full.slice(PROJECT.length + 1)))
     .sort()
     .map((full) => {
-      const suggestion = nearestKey(full.slice(PROJECT.length + 1));
+      const suggestion = nearestName(full.slice(PROJECT.length + 1), CONFIG_KEYS);
       return `${full}: unknown key${suggestion ? `; did you mean ${qualified(suggestion)}?` : "; see docs/configuration.md for the keys"}`;
     });
-}
-
-/** The known key closest to a misspelt one, when it is close enough to be the one meant. */
-function nearestKey(typed: string): ConfigKey | undefined {
-  let best: { key: ConfigKey; distance: number } | undefined;
-  for (const key of CONFIG_KEYS) {
-    const distance = editDistance(typed.toLowerCase(), key.toLowerCase());
-    if (!best || distance < best.distance) best = { key, distance };
-  }
-  return best && best.distance <= Math.max(2, Math.floor(typed.length / 4)) ? best.key : undefined;
-}
-
-/** Levenshtein distance: insertions, deletions and substitutions. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++)
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 /** The keys that passed their own check, parsed; the rest left out. */

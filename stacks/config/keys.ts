@@ -139,6 +139,17 @@ const matches = (pattern: RegExp) => (item: string) => pattern.test(item);
 const optional = (pattern: RegExp, allowed: string) =>
   text().refine((v) => v === "" || pattern.test(v), expected(`${allowed}, or empty`));
 
+const GCP_PROJECT_ID =
+  "a Google Cloud project ID (6-30 lower-case letters, digits and '-', starting with a letter, not ending with '-')";
+
+/**
+ * What a missing or bad gcpProject is told on the gcp platform, where it is required: what is
+ * allowed there (not "or empty", which only minikube accepts) and the command that sets it.
+ */
+export function gcpProjectMessage(stack: string): string {
+  return `expected ${GCP_PROJECT_ID}, which the gcp platform requires; set it with: npm run pulumi -- config set ${qualified("gcpProject")} <id> --stack ${stack}`;
+}
+
 /** Every key the program reads, with its validator; each must be declared in Pulumi.yaml. */
 export const KEYS = {
   platform: oneOf(["minikube", "gcp"]),
@@ -181,10 +192,8 @@ export const KEYS = {
   redisImage: matching(IMAGE_REF, "an image reference"),
   devMode: boolean(),
   devSourcePath: matching(ABSOLUTE_PATH, "an absolute directory path on the minikube node"),
-  gcpProject: optional(
-    /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/,
-    "a Google Cloud project ID (6-30 lower-case letters, digits, '-')",
-  ),
+  // Empty is allowed here for minikube; the gcp platform's messages are gcpProjectMessage's.
+  gcpProject: optional(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, GCP_PROJECT_ID),
   gcpRegion: z.enum(GCP_REGIONS, expected("a Google Cloud region such as europe-west1 or us-central1")),
   gcpZone: optional(/^[a-z]+-[a-z]+\d+-[a-z]$/, "a zone such as europe-west1-b"),
   clusterLocation: oneOf(["regional", "zonal"]),

@@ -8,19 +8,20 @@ import { connectionBudget } from "../../components/k8s/connectionBudget";
 import { zonesOf } from "../../lib/gcpRegions";
 import { cloudSqlMaxConnections, IN_CLUSTER_MAX_CONNECTIONS } from "../../lib/postgresLimits";
 import { cpuMillicores } from "../../lib/quantity";
-import { type ConfigValues, qualified as key } from "./keys";
+import { type ConfigValues, gcpProjectMessage, qualified as key } from "./keys";
 
 type Valid = Partial<ConfigValues>;
 
-/** Every problem the rules find, in a stable order. */
-export function ruleProblems(v: Valid): string[] {
+/** Every problem the rules find, in a stable order; `stack` names the stack in commands to run. */
+export function ruleProblems(v: Valid, stack = "<stack>"): string[] {
   return [
     ...requestsWithinLimits(v),
     ...autoscalingRanges(v),
     ...postgresStorageRules(v),
     ...celeryTimingRules(v),
     ...connectionBudgetRules(v),
-    ...(v.platform === "gcp" ? gcpRules(v) : []),
+    ...hostNameRules(v),
+    ...(v.platform === "gcp" ? gcpRules(v, stack) : []),
     ...(v.platform === "minikube" ? minikubeRules(v) : []),
     ...(v.environment === "production" ? productionRules(v) : []),
   ];
@@ -130,8 +131,21 @@ function minikubeRules(v: Valid): string[] {
   ];
 }
 
+/**
+ * The app and the static files each get a load balancer and a managed certificate for their
+ * host name: one name for both would be claimed twice, and one of them would never be served.
+ */
+function hostNameRules(v: Valid): string[] {
+  if (!v.domain || v.domain !== v.staticDomain) return [];
+  return [
+    `${key("staticDomain")}: got ${JSON.stringify(v.staticDomain)}, the same as ${key("domain")}; ` +
+      "the static files need a host name of their own (such as static.example.com beside app.example.com): " +
+      "each of the two gets its own load balancer and certificate",
+  ];
+}
+
 /** Rules that only hold on the gcp platform. */
-function gcpRules(v: Valid): string[] {
+function gcpRules(v: Valid, stack: string): string[] {
   const problems: string[] = [];
   if (v.devMode) {
     problems.push(
@@ -139,8 +153,7 @@ function gcpRules(v: Valid): string[] {
     );
   }
   // Only when set to empty: an invalid ID was already reported by its own check.
-  if (v.gcpProject === "")
-    problems.push(`${key("gcpProject")}: is empty; the gcp platform needs the Google Cloud project ID`);
+  if (v.gcpProject === "") problems.push(`${key("gcpProject")}: is empty; ${gcpProjectMessage(stack)}`);
   if (v.masterAuthorizedNetworks?.length === 0) {
     problems.push(
       `${key("masterAuthorizedNetworks")}: is empty; expected the CIDRs allowed to reach the GKE control plane ` +

@@ -1,4 +1,7 @@
-/** The README names every output each stack exports, so a new output cannot go unmentioned. */
+/**
+ * The README names every output each stack exports, so a new output cannot go unmentioned, and
+ * says how Flower is reached on each platform as the outputs do.
+ */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -22,5 +25,24 @@ describe.each([
     const exported = Object.keys(programRun(stack).outputs);
     expect(exported.filter((name) => !documented.includes(name))).toEqual([]);
     expect(documented.filter((name) => !exported.includes(name) && name !== "POST")).toEqual([]);
+  });
+});
+
+describe("README on Flower", () => {
+  const bullet = readme
+    .slice(readme.indexOf("**Flower**"))
+    .split(/\n(?=- )/)[0]!
+    .replace(/\s+/g, " ");
+
+  it("gives minikube's NodePort command and GCP's port-forward, each with its output", () => {
+    const minikube = programRun("minikube").outputs;
+    const dev = programRun("dev").outputs;
+    expect(minikube.flowerNodePort).toBeDefined();
+    expect(bullet).toContain(`on minikube a NodePort, whose address \`${minikube.flowerUrlCommand!.value}\``);
+    expect(bullet).toContain("(the `flowerUrlCommand` output)");
+    expect(String(dev.flowerAccess!.value)).toMatch(/^kubectl -n \S+ port-forward svc\/flower /);
+    expect(bullet).toContain(
+      "on GCP inside the cluster only, reached with `kubectl port-forward` (the `flowerAccess` output)",
+    );
   });
 });

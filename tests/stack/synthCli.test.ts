@@ -33,15 +33,29 @@ function synthCli(...args: string[]): Promise<CliResult> {
   });
 }
 
-const BAD_ARGUMENTS = [
+/** Arguments, and the first line of what synth answers: the whole line, or its start (a RegExp). */
+const BAD_ARGUMENTS: [string[], string | RegExp][] = [
   [
     ["--stack", "nosuch"],
     'synth: no stack "nosuch": there is no Pulumi.nosuch.yaml (stacks: dev, minikube, prod)',
   ],
-  [["--stak", "dev"], "synth: Unknown option '--stak'"],
+  [
+    ["--stack", "minikub"],
+    'synth: no stack "minikub": there is no Pulumi.minikub.yaml; did you mean minikube? (stacks: dev, minikube, prod)',
+  ],
+  [["--stak", "dev"], /^synth: Unknown option '--stak'/],
   [[], "synth: --stack is required (stacks: dev, minikube, prod)"],
-  [["--stack", "dev", "--config", "webReplicas"], "synth: --config webReplicas: expected"],
-] as const;
+  [
+    ["--stack", "dev", "--config", "webReplicas"],
+    "synth: --config webReplicas: expected [django-k8s:]<key>=<value>",
+  ],
+  // As `pulumi config set` takes it, with a space.
+  [
+    ["--stack", "dev", "--config", "django-k8s:webReplicas", "3"],
+    "synth: --config django-k8s:webReplicas 3: synth takes one <key>=<value> argument per --config, as in --config django-k8s:webReplicas=3",
+  ],
+  [["--stack", "dev", "extra"], "synth: unexpected argument 'extra'"],
+];
 
 describe("npm run synth", () => {
   const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -72,7 +86,9 @@ describe("npm run synth", () => {
 
   it("writes resources.json, manifests and the graph, and prints a summary", () => {
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/stack minikube: \d+ resources, \d+ Kubernetes objects/);
+    expect(result.stdout).toMatch(
+      /^stack minikube: \d+ resources: \d+ Kubernetes objects, \d+ other resources, \d+ components$/m,
+    );
     expect(result.stdout).toContain("flowerPassword     [secret]");
     expect(result.stdout).toMatch(/estimated first pulumi up: [\d.]+ min \(longest chain\)/);
     const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8"));
@@ -89,6 +105,9 @@ describe("npm run synth", () => {
       ]);
     }
     expect(fs.readFileSync(path.join(out, "graph.mmd"), "utf8")).toMatch(/^flowchart LR\n/);
+    expect(fs.readFileSync(path.join(out, "summary.md"), "utf8")).toMatch(
+      /^# Offline preview of stack minikube\n\n\d+ resources: \d+ Kubernetes objects, /,
+    );
   });
 
   it("holds every object the minikube stack needs", () => {
@@ -151,7 +170,9 @@ describe("npm run synth", () => {
     BAD_ARGUMENTS.forEach(([args, message], i) => {
       const bad = badArguments[i]!;
       expect(bad.status, args.join(" ")).toBe(2);
-      expect(bad.stderr.split("\n")[0]).toContain(message);
+      const first = bad.stderr.split("\n")[0];
+      if (typeof message === "string") expect(first).toBe(message);
+      else expect(first).toMatch(message);
       expect(bad.stderr, "no stack trace").not.toMatch(/^\s+at /m);
     });
   });

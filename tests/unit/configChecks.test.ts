@@ -117,10 +117,34 @@ describe("values Google would refuse, caught offline", () => {
   });
 
   it("reports an invalid project ID once, as invalid, not as empty", () => {
-    const found = problems({ ...devValues, "django-k8s:gcpProject": "My_Project" });
+    const found = problems({ ...devValues, "django-k8s:gcpProject": "My_Project" }, "dev");
     expect(found).toEqual([
-      "django-k8s:gcpProject: got \"My_Project\"; expected a Google Cloud project ID (6-30 lower-case letters, digits, '-'), or empty",
+      "django-k8s:gcpProject: got \"My_Project\"; expected a Google Cloud project ID (6-30 lower-case letters, digits and '-', starting with a letter, not ending with '-'), which the gcp platform requires; set it with: npm run pulumi -- config set django-k8s:gcpProject <id> --stack dev",
     ]);
+  });
+
+  it("says on the gcp platform that the project is required, and how to set it", () => {
+    expect(problems({ ...devValues, "django-k8s:gcpProject": "" }, "staging")).toEqual([
+      "django-k8s:gcpProject: is empty; expected a Google Cloud project ID (6-30 lower-case letters, digits and '-', starting with a letter, not ending with '-'), which the gcp platform requires; set it with: npm run pulumi -- config set django-k8s:gcpProject <id> --stack staging",
+    ]);
+  });
+
+  it("allows an empty project ID where it is not used (minikube), and says so", () => {
+    const minikube = stackConfig("minikube");
+    expect(problems({ ...minikube, "django-k8s:gcpProject": "" })).toEqual([]);
+    expect(problems({ ...minikube, "django-k8s:gcpProject": "My_Project" })).toEqual([
+      "django-k8s:gcpProject: got \"My_Project\"; expected a Google Cloud project ID (6-30 lower-case letters, digits and '-', starting with a letter, not ending with '-'), or empty",
+    ]);
+  });
+
+  it("refuses one host name for the app and the static files, naming both keys", () => {
+    const same = { "django-k8s:domain": "app.example.com", "django-k8s:staticDomain": "App.Example.com" };
+    expect(problems({ ...prodValues, ...same }, "prod")).toEqual([
+      'django-k8s:staticDomain: got "app.example.com", the same as django-k8s:domain; the static files need a host name of their own (such as static.example.com beside app.example.com): each of the two gets its own load balancer and certificate',
+    ]);
+    expect(
+      problems({ ...prodValues, ...same, "django-k8s:staticDomain": "static.example.com" }, "prod"),
+    ).toEqual([]);
   });
 
   it("accepts upper-case host names and uses them in lower case", () => {

@@ -106,7 +106,12 @@ describe("gcp config", () => {
       "servicesCidr",
       /overlaps django-k8s:podsCidr/,
     ],
-    ["no project", { "django-k8s:gcpProject": "" }, "gcpProject", /needs the Google Cloud project ID/],
+    [
+      "no project",
+      { "django-k8s:gcpProject": "" },
+      "gcpProject",
+      /^django-k8s:gcpProject: is empty; expected a Google Cloud project ID .*, which the gcp platform requires; set it with: npm run pulumi -- config set django-k8s:gcpProject <id> --stack prod$/,
+    ],
     [
       "a zone outside the region",
       { "django-k8s:gcpZone": "us-east1-b" },
