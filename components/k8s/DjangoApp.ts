@@ -134,10 +134,38 @@ export interface AppSettings {
  * ConfigMap (and the Redis CA, with TLS) that every pod reads, and the pods' identity.
  */
 export function createSettings(scope: AppScope): AppSettings {
-  const { name, args, parent } = scope;
-  const { namespace, backends } = args;
+  const { args } = scope;
+  const { backends } = args;
+  const secrets = createAppSecret(scope);
+  const files = createSettingsFiles(scope);
+  const identity = createServiceAccount(
+    scope,
+    APP_SERVICE_ACCOUNT,
+    backends.podExtras?.serviceAccountAnnotations,
+  );
+  return {
+    flowerPassword: secrets.flowerPassword,
+    batchToken: secrets.batchToken,
+    pod: {
+      image: args.image,
+      imagePullPolicy: args.imagePullPolicy,
+      serviceAccountName: identity.metadata.name,
+      envFrom: [{ configMapRef: { name: files.configMap.metadata.name } }],
+      sidecars: backends.podExtras?.sidecars,
+      // Each part mounts only the secrets it reads (appComponentPod, appVolumes.ts).
+      files: {
+        appSecretName: secrets.secret.metadata.name,
+        databaseSecretName: backends.database.credentialsSecretName,
+        redisCaConfigMapName: files.redisCa?.metadata.name,
+        sourceClaimName: args.development?.sourceClaimName,
+      },
+    },
+  };
+}
+
+/** The generated secret key, Flower password and batch token, and the app's Secret holding them. */
+function createAppSecret({ name, args, parent }: AppScope) {
   const opts = { parent };
-  const metadata = appMetadata(namespace, "settings");
   const secretKey = new random.RandomPassword(
     `${name}-secret-key`,
     { length: 64, overrideSpecial: "!#%*-_=+" },
@@ -152,11 +180,11 @@ export function createSettings(scope: AppScope): AppSettings {
   const secret = new k8s.core.v1.Secret(
     `${name}-secrets`,
     {
-      metadata,
+      metadata: appMetadata(args.namespace, "settings"),
       type: "Opaque",
       stringData: {
         [ENV.secretKey]: secretKey.result,
-        [ENV.redisUrl]: pulumi.secret(backends.redisUrl),
+        [ENV.redisUrl]: pulumi.secret(args.backends.redisUrl),
         [ENV.flowerBasicAuth]: pulumi.interpolate`${args.flower.user}:${flowerPassword.result}`,
         [ENV.batchToken]: batchToken.result,
         [ENV.sentryDsn]: args.sentry ? pulumi.secret(args.sentry.dsn) : "",
@@ -164,6 +192,14 @@ export function createSettings(scope: AppScope): AppSettings {
     },
     opts,
   );
+  return { secret, flowerPassword: flowerPassword.result, batchToken: batchToken.result };
+}
+
+/** The settings ConfigMap every pod reads, and the Redis CA when Redis speaks TLS. */
+function createSettingsFiles({ name, args, parent }: AppScope) {
+  const { backends } = args;
+  const opts = { parent };
+  const metadata = appMetadata(args.namespace, "settings");
   const configMap = new k8s.core.v1.ConfigMap(
     `${name}-settings`,
     {
@@ -184,27 +220,5 @@ export function createSettings(scope: AppScope): AppSettings {
         opts,
       )
     : undefined;
-  const identity = createServiceAccount(
-    scope,
-    APP_SERVICE_ACCOUNT,
-    backends.podExtras?.serviceAccountAnnotations,
-  );
-  return {
-    flowerPassword: flowerPassword.result,
-    batchToken: batchToken.result,
-    pod: {
-      image: args.image,
-      imagePullPolicy: args.imagePullPolicy,
-      serviceAccountName: identity.metadata.name,
-      envFrom: [{ configMapRef: { name: configMap.metadata.name } }],
-      sidecars: backends.podExtras?.sidecars,
-      // Each part mounts only the secrets it reads (appComponentPod, appVolumes.ts).
-      files: {
-        appSecretName: secret.metadata.name,
-        databaseSecretName: backends.database.credentialsSecretName,
-        redisCaConfigMapName: redisCa?.metadata.name,
-        sourceClaimName: args.development?.sourceClaimName,
-      },
-    },
-  };
+  return { configMap, redisCa };
 }

@@ -156,71 +156,91 @@ export interface RoleArgs {
 
 export function roleSpecs(args: RoleArgs): Record<Role, RoleSpec> {
   const dev = Boolean(args.development);
-  const webMetrics = metricsEndpoint(true);
-  const workerMetrics = metricsEndpoint(true);
   return {
-    web: {
-      command: dev ? DEV_COMMANDS.web : COMMANDS.web,
-      sizes: args.web.sizes,
-      env: [
-        { name: ENV.webConcurrency, value: String(webProcesses(args.web.sizes)) },
-        { name: ENV.gunicornThreads, value: String(WEB_THREADS) },
-        { name: ENV.gunicornGracefulTimeout, value: String(WEB_DRAIN.gracefulTimeoutSeconds) },
-        // Dev mode's runserver has no gunicorn master to serve the summed metrics.
-        ...(dev ? [] : (webMetrics.env ?? [])),
-      ],
-      ports: [{ name: "http", containerPort: WEB_PORT }, ...(dev ? [] : (webMetrics.ports ?? []))],
-      startupProbe: httpProbe(LIVENESS_PATH, "http", {
-        periodSeconds: 2,
-        failureThreshold: 30,
-        timeoutSeconds: 2,
-      }),
-      livenessProbe: httpProbe(LIVENESS_PATH, "http", { periodSeconds: 10, timeoutSeconds: 2 }),
-      readinessProbe: httpProbe(READINESS_PATH, "http", { ...WEB_DRAIN.readiness }),
-      lifecycle: { preStop: { exec: { command: webPreStopCommand() } } },
-      terminationGracePeriodSeconds: webGraceSeconds(),
-      topologySpreadConstraints: spreadConstraints(
-        selectorLabels(APP_NAME, "web"),
-        args.web.spreadAcrossZones ?? false,
-      ),
-    },
-    worker: {
-      command: dev ? DEV_COMMANDS.worker : COMMANDS.worker,
-      sizes: args.worker.sizes,
-      env: [
-        // inotify events do not cross minikube's 9p mount: watch by polling.
-        ...(dev ? [{ name: "WATCHFILES_FORCE_POLLING", value: "true" }] : []),
-        { name: ENV.celeryConcurrency, value: String(workerConcurrency(args.worker.sizes)) },
-        // SIGTERM starts Celery's soft shutdown: running tasks get CELERY_SHUTDOWN_TIMEOUT
-        // seconds, the rest go back to the queue, all inside the grace period.
-        { name: "REMAP_SIGTERM", value: "SIGQUIT" },
-        ...(workerMetrics.env ?? []),
-      ],
-      ports: workerMetrics.ports,
-      startupProbe: execProbe(heartbeatCheck(WORKER_HEARTBEAT_FILE, 60), {
-        periodSeconds: 5,
-        failureThreshold: 24,
-      }),
-      livenessProbe: execProbe(heartbeatCheck(WORKER_HEARTBEAT_FILE, 60), { periodSeconds: 30 }),
-      terminationGracePeriodSeconds: args.worker.shutdownSeconds + 15,
-      topologySpreadConstraints: spreadConstraints(selectorLabels(APP_NAME, "worker"), false),
-    },
-    beat: {
-      command: COMMANDS.beat,
-      sizes: FIXED_SIZES.beat,
-      ...metricsEndpoint(false),
-      startupProbe: execProbe(heartbeatCheck(BEAT_HEARTBEAT_FILE, 120), {
-        periodSeconds: 5,
-        failureThreshold: 24,
-      }),
-      livenessProbe: execProbe(heartbeatCheck(BEAT_HEARTBEAT_FILE, 120), { periodSeconds: 30 }),
-    },
-    flower: {
-      command: COMMANDS.flower,
-      sizes: FIXED_SIZES.flower,
-      ports: [{ name: "http", containerPort: FLOWER_PORT }],
-      livenessProbe: httpProbe(FLOWER_HEALTH_PATH, "http", { periodSeconds: 15 }),
-      readinessProbe: httpProbe(FLOWER_HEALTH_PATH, "http", { periodSeconds: 10 }),
-    },
+    web: webRole(args.web, dev),
+    worker: workerRole(args.worker, dev),
+    beat: beatRole(),
+    flower: flowerRole(),
+  };
+}
+
+/** gunicorn (runserver in dev mode) on WEB_PORT, draining on stop (WEB_DRAIN). */
+function webRole(web: RoleArgs["web"], dev: boolean): RoleSpec {
+  const metrics = metricsEndpoint(true);
+  return {
+    command: dev ? DEV_COMMANDS.web : COMMANDS.web,
+    sizes: web.sizes,
+    env: [
+      { name: ENV.webConcurrency, value: String(webProcesses(web.sizes)) },
+      { name: ENV.gunicornThreads, value: String(WEB_THREADS) },
+      { name: ENV.gunicornGracefulTimeout, value: String(WEB_DRAIN.gracefulTimeoutSeconds) },
+      // Dev mode's runserver has no gunicorn master to serve the summed metrics.
+      ...(dev ? [] : (metrics.env ?? [])),
+    ],
+    ports: [{ name: "http", containerPort: WEB_PORT }, ...(dev ? [] : (metrics.ports ?? []))],
+    startupProbe: httpProbe(LIVENESS_PATH, "http", {
+      periodSeconds: 2,
+      failureThreshold: 30,
+      timeoutSeconds: 2,
+    }),
+    livenessProbe: httpProbe(LIVENESS_PATH, "http", { periodSeconds: 10, timeoutSeconds: 2 }),
+    readinessProbe: httpProbe(READINESS_PATH, "http", { ...WEB_DRAIN.readiness }),
+    lifecycle: { preStop: { exec: { command: webPreStopCommand() } } },
+    terminationGracePeriodSeconds: webGraceSeconds(),
+    topologySpreadConstraints: spreadConstraints(
+      selectorLabels(APP_NAME, "web"),
+      web.spreadAcrossZones ?? false,
+    ),
+  };
+}
+
+/** The Celery worker: a heartbeat file for its probes, a soft shutdown inside the grace period. */
+function workerRole(worker: RoleArgs["worker"], dev: boolean): RoleSpec {
+  const metrics = metricsEndpoint(true);
+  return {
+    command: dev ? DEV_COMMANDS.worker : COMMANDS.worker,
+    sizes: worker.sizes,
+    env: [
+      // inotify events do not cross minikube's 9p mount: watch by polling.
+      ...(dev ? [{ name: "WATCHFILES_FORCE_POLLING", value: "true" }] : []),
+      { name: ENV.celeryConcurrency, value: String(workerConcurrency(worker.sizes)) },
+      // SIGTERM starts Celery's soft shutdown: running tasks get CELERY_SHUTDOWN_TIMEOUT
+      // seconds, the rest go back to the queue, all inside the grace period.
+      { name: "REMAP_SIGTERM", value: "SIGQUIT" },
+      ...(metrics.env ?? []),
+    ],
+    ports: metrics.ports,
+    startupProbe: execProbe(heartbeatCheck(WORKER_HEARTBEAT_FILE, 60), {
+      periodSeconds: 5,
+      failureThreshold: 24,
+    }),
+    livenessProbe: execProbe(heartbeatCheck(WORKER_HEARTBEAT_FILE, 60), { periodSeconds: 30 }),
+    terminationGracePeriodSeconds: worker.shutdownSeconds + 15,
+    topologySpreadConstraints: spreadConstraints(selectorLabels(APP_NAME, "worker"), false),
+  };
+}
+
+/** Celery beat: probed by its heartbeat file (its single replica and Recreate: ROLE_DEPLOYMENTS above). */
+function beatRole(): RoleSpec {
+  return {
+    command: COMMANDS.beat,
+    sizes: FIXED_SIZES.beat,
+    ...metricsEndpoint(false),
+    startupProbe: execProbe(heartbeatCheck(BEAT_HEARTBEAT_FILE, 120), {
+      periodSeconds: 5,
+      failureThreshold: 24,
+    }),
+    livenessProbe: execProbe(heartbeatCheck(BEAT_HEARTBEAT_FILE, 120), { periodSeconds: 30 }),
+  };
+}
+
+/** Flower on FLOWER_PORT, probed over HTTP. */
+function flowerRole(): RoleSpec {
+  return {
+    command: COMMANDS.flower,
+    sizes: FIXED_SIZES.flower,
+    ports: [{ name: "http", containerPort: FLOWER_PORT }],
+    livenessProbe: httpProbe(FLOWER_HEALTH_PATH, "http", { periodSeconds: 15 }),
+    readinessProbe: httpProbe(FLOWER_HEALTH_PATH, "http", { periodSeconds: 10 }),
   };
 }
