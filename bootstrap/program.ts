@@ -11,8 +11,8 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { NODE_ROLES } from "../components/gcp/GkeCluster";
+import { grantProjectRoles, roleSuffix } from "../components/gcp/iam";
 import { BACKUP_ROLE_ID } from "../components/gcp/PreMigrationBackup";
-import { grantProjectRoles, roleSuffix } from "../lib/gcpIam";
 
 export interface BootstrapConfig {
   project: string;

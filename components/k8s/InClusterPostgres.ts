@@ -8,25 +8,21 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { IN_CLUSTER_MAX_CONNECTIONS } from "../../lib/postgresLimits";
-import { DATABASE_SECRET_KEYS, DATABASE_SECRETS_DIR, ENV, secretFileEnv } from "./appContract";
+import { DATABASE_SECRET_KEYS, DATABASE_SECRETS_DIR, ENV, secretFileEnv } from "./djangoApp/appContract";
+import { PostgresCredentials } from "./PostgresCredentials";
 import {
   createStoreEndpoint,
   hostWhenReady,
   type StoreShape,
   storeEgress,
   storeWorkloadMeta,
-} from "./dataStore";
-import type { EgressRule, NetworkPolicyPeer } from "./networkPolicies";
-import { PostgresCredentials } from "./PostgresCredentials";
-import {
-  execProbe,
-  hardenedContainer,
-  isolatedPod,
-  type ResourceSizes,
-  resources,
-  scratchVolumes,
-  standardLabels,
-} from "./specs";
+} from "./specs/dataStore";
+import { standardLabels } from "./specs/labels";
+import type { EgressRule, NetworkPolicyPeer } from "./specs/networkPolicies";
+import { execProbe } from "./specs/probes";
+import { type ResourceSizes, resources } from "./specs/resources";
+import { hardenedContainer, isolatedPod } from "./specs/security";
+import { scratchVolumes } from "./specs/volumes";
 
 /** hostPath: a PersistentVolume on the node (single-node minikube); storageClass: a claim on a StorageClass. */
 export type PostgresStorage = "hostPath" | "storageClass";

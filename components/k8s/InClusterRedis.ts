@@ -14,16 +14,12 @@ import {
   type StoreShape,
   storeEgress,
   storeWorkloadMeta,
-} from "./dataStore";
-import type { EgressRule, NetworkPolicyPeer } from "./networkPolicies";
-import {
-  execProbe,
-  hardenedContainer,
-  isolatedPod,
-  type ResourceSizes,
-  resources,
-  standardLabels,
-} from "./specs";
+} from "./specs/dataStore";
+import { standardLabels } from "./specs/labels";
+import type { EgressRule, NetworkPolicyPeer } from "./specs/networkPolicies";
+import { execProbe } from "./specs/probes";
+import { type ResourceSizes, resources } from "./specs/resources";
+import { hardenedContainer, isolatedPod } from "./specs/security";
 
 export interface InClusterRedisArgs {
   namespace: pulumi.Input<string>;

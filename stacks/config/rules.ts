@@ -4,7 +4,7 @@
  * reported once, by its own validator, and the rest are still checked.
  */
 import * as ipaddr from "ipaddr.js";
-import { connectionBudget } from "../../components/k8s/connectionBudget";
+import { connectionBudget } from "../../components/k8s/djangoApp/connectionBudget";
 import { zonesOf } from "../../lib/gcpRegions";
 import { cloudSqlMaxConnections, IN_CLUSTER_MAX_CONNECTIONS } from "../../lib/postgresLimits";
 import { cpuMillicores } from "../../lib/quantity";

@@ -4,8 +4,8 @@
  */
 import type { AlertThresholds } from "../../components/gcp/alertRules";
 import type { PostgresStorage } from "../../components/k8s/InClusterPostgres";
-import type { CpuScaling, QueueScaling } from "../../components/k8s/scaling";
-import type { ResourceSizes } from "../../components/k8s/specs";
+import type { ResourceSizes } from "../../components/k8s/specs/resources";
+import type { CpuScaling, QueueScaling } from "../../components/k8s/specs/scaling";
 import type { ConfigValues } from "./keys";
 
 interface CommonConfig {

@@ -41,11 +41,11 @@ describe("supply chain", () => {
   });
 
   it("runs zizmor from its own PyPI release, installed only with matching hashes", () => {
-    const pins = read("scanners/zizmor-requirements.txt");
+    const pins = read("scanner-requirements/zizmor-requirements.txt");
     expect(pins).toMatch(/^zizmor==\d+\.\d+\.\d+ \\$/m);
     expect(pins.match(/--hash=sha256:[a-f0-9]{64}/g)?.length).toBeGreaterThan(0);
     const scan = read("scripts/scan.sh");
-    expect(scan).toMatch(/--require-hashes \\\n\s+-r scanners\/zizmor-requirements\.txt/);
+    expect(scan).toMatch(/--require-hashes \\\n\s+-r scanner-requirements\/zizmor-requirements\.txt/);
     expect(scan).toContain(".venv-scan/bin/zizmor --offline --quiet .github || status=1");
   });
 

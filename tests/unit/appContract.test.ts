@@ -16,7 +16,7 @@ import {
   READINESS_PATH,
   WEB_PORT,
   WORKER_HEARTBEAT_FILE,
-} from "../../components/k8s/appContract";
+} from "../../components/k8s/djangoApp/appContract";
 import { ROOT } from "../../synth/stackFiles";
 
 const appDir = path.join(ROOT, "app");

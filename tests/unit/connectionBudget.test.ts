@@ -4,9 +4,9 @@
  * when the autoscalers' maximums would exceed the database's max_connections.
  */
 import { describe, expect, it } from "vitest";
-import { ENV } from "../../components/k8s/appContract";
-import { roleSpecs } from "../../components/k8s/appRoles";
-import { connectionBudget, rolloutSurge } from "../../components/k8s/connectionBudget";
+import { ENV } from "../../components/k8s/djangoApp/appContract";
+import { roleSpecs } from "../../components/k8s/djangoApp/appRoles";
+import { connectionBudget, rolloutSurge } from "../../components/k8s/djangoApp/connectionBudget";
 import { cloudSqlMaxConnections, IN_CLUSTER_MAX_CONNECTIONS } from "../../lib/postgresLimits";
 import { configError, loadStackConfig } from "../support/stackConfig";
 

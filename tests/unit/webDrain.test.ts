@@ -13,8 +13,8 @@ import {
   webDrainProblems,
   webGraceSeconds,
   webPreStopCommand,
-} from "../../components/k8s/appContract";
-import { roleSpecs } from "../../components/k8s/appRoles";
+} from "../../components/k8s/djangoApp/appContract";
+import { roleSpecs } from "../../components/k8s/djangoApp/appRoles";
 import { ROOT } from "../../synth/stackFiles";
 
 const sizes = { cpuRequest: "100m", cpuLimit: "1", memory: "512Mi" };

@@ -6,10 +6,10 @@
  * plus its main process, beat one (its advisory lock, app/config/beat.py), the migration Job one.
  * Pure: config validation (stacks/config/rules.ts) checks it against the database's limit.
  */
-import { SUPERUSER_RESERVED_CONNECTIONS } from "../../lib/postgresLimits";
+import { SUPERUSER_RESERVED_CONNECTIONS } from "../../../lib/postgresLimits";
+import type { ResourceSizes } from "../specs/resources";
 import { WEB_THREADS } from "./appContract";
 import { ROLE_DEPLOYMENTS, webProcesses, workerConcurrency } from "./appRoles";
-import type { ResourceSizes } from "./specs";
 
 export interface BudgetInput {
   web: { maxReplicas: number; sizes: Pick<ResourceSizes, "cpuLimit"> };

@@ -5,6 +5,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { runOnceJobName } from "../specs/jobNames";
+import { selectorLabels, standardLabels } from "../specs/labels";
+import { checkovSkips } from "../specs/scannerSkips";
+import { WorkloadScaling } from "../WorkloadScaling";
 import { APP_NAME, COMMANDS } from "./appContract";
 import { type AppPodInput, appPodSpec } from "./appPod";
 import {
@@ -20,10 +24,7 @@ import {
   roleSpecs,
 } from "./appRoles";
 import { type AppVolumeSources, appVolumes } from "./appVolumes";
-import type { DjangoAppArgs } from "./DjangoApp";
-import { checkovSkips } from "./scannerSkips";
-import { runOnceJobName, selectorLabels, standardLabels } from "./specs";
-import { WorkloadScaling } from "./WorkloadScaling";
+import type { DjangoAppArgs } from "./args";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 

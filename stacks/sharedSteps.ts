@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_NAME } from "../components/k8s/appContract";
-import type { DjangoApp, DjangoAppArgs } from "../components/k8s/DjangoApp";
+import type { DjangoApp, DjangoAppArgs } from "../components/k8s/djangoApp";
+import { APP_NAME } from "../components/k8s/djangoApp/appContract";
 import { Keda } from "../components/k8s/Keda";
 import type { StackConfig } from "./config";
 import { qualified } from "./config/keys";

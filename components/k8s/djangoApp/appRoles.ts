@@ -5,7 +5,12 @@
  * share (appPod.ts) and creates the objects.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { wholeCpus } from "../../lib/quantity";
+import { wholeCpus } from "../../../lib/quantity";
+import { selectorLabels } from "../specs/labels";
+import { spreadConstraints } from "../specs/placement";
+import { execProbe, httpProbe } from "../specs/probes";
+import type { ResourceSizes } from "../specs/resources";
+import type { SkippedCheck } from "../specs/scannerSkips";
 import {
   APP_NAME,
   BEAT_HEARTBEAT_FILE,
@@ -29,8 +34,6 @@ import {
   webPreStopCommand,
 } from "./appContract";
 import type { AppPodInput } from "./appPod";
-import type { SkippedCheck } from "./scannerSkips";
-import { execProbe, httpProbe, type ResourceSizes, selectorLabels, spreadConstraints } from "./specs";
 
 /** The long-running roles, in the order their Deployments are created. */
 export const ROLES = ["web", "worker", "beat", "flower"] as const;

@@ -5,8 +5,10 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { type ResourceSizes, resources } from "../specs/resources";
+import { hardenedContainer, isolatedPod } from "../specs/security";
+import { scratchVolumes } from "../specs/volumes";
 import { APP_GID, APP_UID } from "./appContract";
-import { hardenedContainer, isolatedPod, type ResourceSizes, resources, scratchVolumes } from "./specs";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
