@@ -183,7 +183,7 @@ export function roleMap(): string {
     "",
     `Commands, ports, probe paths and environment names: ${contract} (\`COMMANDS\`, \`ENV\`). Each`,
     `Deployment's name, replicas and strategy (beat's single replica and \`Recreate\`): \`ROLE_DEPLOYMENTS\``,
-    `in ${roles}; each role's command, sizes, probes and grace period: \`roleSpecs\` there. The Jobs`,
+    `in ${roles}; each role's command, resources, probes and grace period: \`roleSpecs\` there. The Jobs`,
     `are created by \`createRunOnceJobs\` in ${workloads}, named by \`runOnceJobName\` in ${jobNames}.`,
   ].join("\n");
 }

@@ -15,10 +15,10 @@ export function workloadArgs(config: StackConfig): Pick<DjangoAppArgs, "django" 
 } {
   return {
     django: { ...config.django, debug: false },
-    web: { replicas: config.web.replicas, sizes: config.web.resources, scaling: config.web.scaling },
+    web: { replicas: config.web.replicas, resources: config.web.resources, scaling: config.web.scaling },
     worker: {
       replicas: config.worker.replicas,
-      sizes: config.worker.resources,
+      resources: config.worker.resources,
       shutdownSeconds: config.worker.shutdownSeconds,
       taskTimeLimitSeconds: config.worker.taskTimeLimitSeconds,
       visibilityTimeoutSeconds: config.worker.visibilityTimeoutSeconds,

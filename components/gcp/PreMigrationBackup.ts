@@ -199,7 +199,7 @@ function createBackupJob(
               },
               { name: BACKUP_ENV.timeoutSeconds, value: String(BACKUP_TIMEOUT_SECONDS) },
             ],
-            sizes: BACKUP_SIZES,
+            resources: BACKUP_SIZES,
             serviceAccountName: serviceAccount.metadata.name,
             restartPolicy: "Never",
           }),

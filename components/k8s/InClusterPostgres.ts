@@ -40,7 +40,7 @@ export interface InClusterPostgresArgs {
   user?: string;
   /** Who may connect; the namespace denies everyone else. */
   clients: NetworkPolicyPeer[];
-  sizes?: ResourceSizes;
+  resources?: ResourceSizes;
 }
 
 export const POSTGRES_STORE: StoreShape = {
@@ -145,7 +145,7 @@ export function createPostgresStorage(
 
 /** One PostgreSQL pod on the claim, reading its credentials as files. Pure. */
 export function postgresStatefulSetArgs(
-  args: Pick<InClusterPostgresArgs, "namespace" | "image" | "sizes">,
+  args: Pick<InClusterPostgresArgs, "namespace" | "image" | "resources">,
   claimName: pulumi.Input<string>,
   credentialsSecretName: pulumi.Input<string>,
 ): k8s.apps.v1.StatefulSetArgs {
@@ -187,7 +187,7 @@ export function postgresStatefulSetArgs(
                 { name: "PGDATA", value: `${DATA_DIR}/pgdata` },
               ],
               ports: [{ name: POSTGRES_STORE.portName, containerPort: POSTGRES_STORE.port }],
-              resources: resources(args.sizes ?? DEFAULT_SIZES),
+              resources: resources(args.resources ?? DEFAULT_SIZES),
               readinessProbe: ready,
               livenessProbe: { ...ready, periodSeconds: 20, failureThreshold: 6 },
               startupProbe: { ...ready, periodSeconds: 5, failureThreshold: 60 },

@@ -24,7 +24,7 @@ import { hardenedContainer, isolatedPod } from "./specs/security";
 export interface InClusterRedisArgs {
   namespace: pulumi.Input<string>;
   image: string;
-  sizes?: ResourceSizes;
+  resources?: ResourceSizes;
   /** The claim that keeps the append-only file: its size, and its StorageClass (undefined: the cluster's default). */
   storage?: { size: string; storageClass?: string };
   /** Who may connect; the namespace denies everyone else. */
@@ -52,7 +52,7 @@ export class InClusterRedis extends pulumi.ComponentResource {
   constructor(name: string, args: InClusterRedisArgs, opts?: pulumi.ComponentResourceOptions) {
     super("django-k8s:k8s:InClusterRedis", name, {}, opts);
     const parent = { parent: this };
-    const sizes = args.sizes ?? DEFAULT_SIZES;
+    const sizes = args.resources ?? DEFAULT_SIZES;
 
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, parent);
     const config = new k8s.core.v1.Secret(

@@ -105,8 +105,8 @@ function connectionBudgetRules(v: Valid): string[] {
   const database = connectionLimit(v);
   if (!database || !webMaxReplicas || !webCpuLimit || !workerMaxReplicas || !workerCpuLimit) return [];
   const budget = connectionBudget({
-    web: { maxReplicas: webMaxReplicas, sizes: { cpuLimit: webCpuLimit } },
-    worker: { maxReplicas: workerMaxReplicas, sizes: { cpuLimit: workerCpuLimit } },
+    web: { maxReplicas: webMaxReplicas, resources: { cpuLimit: webCpuLimit } },
+    worker: { maxReplicas: workerMaxReplicas, resources: { cpuLimit: workerCpuLimit } },
   });
   if (budget.total <= database.limit) return [];
   const { web, worker } = budget;

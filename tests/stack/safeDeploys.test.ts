@@ -17,6 +17,7 @@ import { IMAGE_OUTPUT } from "../../stacks/previousImage";
 import type { ProgramRun, RecordedResource } from "../../synth/recording";
 import { resourceEntries } from "../../synth/render";
 import { ROOT } from "../../synth/stackFiles";
+import { deployOutputsRead } from "../support/deployWorkflow";
 import { DEV_AS_PRODUCTION } from "./configurations";
 import { programRun } from "./runs";
 
@@ -169,5 +170,12 @@ describe("the image a rollback returns to", () => {
       // Read back from the stack's own last outputs; the mocks answer as on a first deploy.
       expect(run.outputs.previousImage).toEqual({ value: "", secret: false });
     }
+  });
+
+  it("is, with every other output the deploy workflow reads, an output of dev and prod", () => {
+    const read = deployOutputsRead();
+    expect(read).toEqual(expect.arrayContaining(["appUrl", "image", "previousImage"]));
+    for (const run of [RUNS.prod(), RUNS.dev()])
+      expect(Object.keys(run.outputs)).toEqual(expect.arrayContaining(read));
   });
 });

@@ -96,7 +96,7 @@ describe("restrictedViolations", () => {
     imagePullPolicy: "IfNotPresent",
     command: ["gunicorn"],
     envFrom: [],
-    sizes: { cpuRequest: "100m", cpuLimit: "1", memory: "256Mi" },
+    resources: { cpuRequest: "100m", cpuLimit: "1", memory: "256Mi" },
     serviceAccountName: "django",
   });
   const deployment = (spec: unknown) => ({

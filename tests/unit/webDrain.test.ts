@@ -18,7 +18,7 @@ import { roleSpecs } from "../../components/k8s/djangoApp/appRoles";
 import { ROOT } from "../../synth/stackFiles";
 
 const sizes = { cpuRequest: "100m", cpuLimit: "1", memory: "512Mi" };
-const web = roleSpecs({ web: { sizes }, worker: { sizes, shutdownSeconds: 60 } }).web;
+const web = roleSpecs({ web: { resources: sizes }, worker: { resources: sizes, shutdownSeconds: 60 } }).web;
 const app = (file: string) => fs.readFileSync(path.join(ROOT, "app", file), "utf8");
 
 describe("web's drain on stop", () => {

@@ -22,7 +22,7 @@ export interface AppPodInput {
   sharedEnv?: k8s.types.input.core.v1.EnvVar[];
   /** What this role adds. */
   env?: k8s.types.input.core.v1.EnvVar[];
-  sizes: ResourceSizes;
+  resources: ResourceSizes;
   ports?: k8s.types.input.core.v1.ContainerPort[];
   livenessProbe?: k8s.types.input.core.v1.Probe;
   readinessProbe?: k8s.types.input.core.v1.Probe;
@@ -51,7 +51,7 @@ export function appPodSpec(input: AppPodInput): PodSpec {
     envFrom: input.envFrom,
     env: [...(input.sharedEnv ?? []), ...(input.env ?? [])],
     ports: input.ports,
-    resources: resources(input.sizes),
+    resources: resources(input.resources),
     livenessProbe: input.livenessProbe,
     readinessProbe: input.readinessProbe,
     startupProbe: input.startupProbe,

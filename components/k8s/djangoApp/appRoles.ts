@@ -1,6 +1,6 @@
 /**
  * What distinguishes each role of the app image: how its Deployment runs (the table
- * ROLE_DEPLOYMENTS) and what its pod runs (roleSpecs: command, sizes, environment, ports,
+ * ROLE_DEPLOYMENTS) and what its pod runs (roleSpecs: command, resources, environment, ports,
  * probes, spread and grace period, per the app contract). Pure; DjangoApp adds what all roles
  * share (appPod.ts) and creates the objects.
  */
@@ -117,7 +117,7 @@ export function isAutoscaled(role: Role): role is AutoscaledRole {
   return ROLE_DEPLOYMENTS[role].replicas === "autoscaled";
 }
 
-export type RoleSpec = Partial<AppPodInput> & Pick<AppPodInput, "command" | "sizes">;
+export type RoleSpec = Partial<AppPodInput> & Pick<AppPodInput, "command" | "resources">;
 
 // Small fixed sizes for the roles that do little work; web and worker come from config.
 export const FIXED_SIZES: Record<"job" | "beat" | "flower", ResourceSizes> = {
@@ -151,8 +151,8 @@ export function workerConcurrency(sizes: Pick<ResourceSizes, "cpuLimit">): numbe
 
 export interface RoleArgs {
   /** `spreadAcrossZones`: a regional cluster, where web's pods also spread over zones. */
-  web: { sizes: ResourceSizes; spreadAcrossZones?: boolean };
-  worker: { sizes: ResourceSizes; shutdownSeconds: number };
+  web: { resources: ResourceSizes; spreadAcrossZones?: boolean };
+  worker: { resources: ResourceSizes; shutdownSeconds: number };
   /** Dev mode: autoreloading web, a worker restarted on code changes. */
   development?: unknown;
 }
@@ -172,9 +172,9 @@ function webRole(web: RoleArgs["web"], dev: boolean): RoleSpec {
   const metrics = metricsEndpoint(true);
   return {
     command: dev ? DEV_COMMANDS.web : COMMANDS.web,
-    sizes: web.sizes,
+    resources: web.resources,
     env: [
-      { name: ENV.webConcurrency, value: String(webProcesses(web.sizes)) },
+      { name: ENV.webConcurrency, value: String(webProcesses(web.resources)) },
       { name: ENV.gunicornThreads, value: String(WEB_THREADS) },
       { name: ENV.gunicornGracefulTimeout, value: String(WEB_DRAIN.gracefulTimeoutSeconds) },
       // Dev mode's runserver has no gunicorn master to serve the summed metrics.
@@ -202,11 +202,11 @@ function workerRole(worker: RoleArgs["worker"], dev: boolean): RoleSpec {
   const metrics = metricsEndpoint(true);
   return {
     command: dev ? DEV_COMMANDS.worker : COMMANDS.worker,
-    sizes: worker.sizes,
+    resources: worker.resources,
     env: [
       // inotify events do not cross minikube's 9p mount: watch by polling.
       ...(dev ? [{ name: "WATCHFILES_FORCE_POLLING", value: "true" }] : []),
-      { name: ENV.celeryConcurrency, value: String(workerConcurrency(worker.sizes)) },
+      { name: ENV.celeryConcurrency, value: String(workerConcurrency(worker.resources)) },
       // SIGTERM starts Celery's soft shutdown: running tasks get CELERY_SHUTDOWN_TIMEOUT
       // seconds, the rest go back to the queue, all inside the grace period.
       { name: "REMAP_SIGTERM", value: "SIGQUIT" },
@@ -227,7 +227,7 @@ function workerRole(worker: RoleArgs["worker"], dev: boolean): RoleSpec {
 function beatRole(): RoleSpec {
   return {
     command: COMMANDS.beat,
-    sizes: FIXED_SIZES.beat,
+    resources: FIXED_SIZES.beat,
     ...metricsEndpoint(false),
     startupProbe: execProbe(heartbeatCheck(BEAT_HEARTBEAT_FILE, 120), {
       periodSeconds: 5,
@@ -241,7 +241,7 @@ function beatRole(): RoleSpec {
 function flowerRole(): RoleSpec {
   return {
     command: COMMANDS.flower,
-    sizes: FIXED_SIZES.flower,
+    resources: FIXED_SIZES.flower,
     ports: [{ name: "http", containerPort: FLOWER_PORT }],
     livenessProbe: httpProbe(FLOWER_HEALTH_PATH, "http", { periodSeconds: 15 }),
     readinessProbe: httpProbe(FLOWER_HEALTH_PATH, "http", { periodSeconds: 10 }),

@@ -38,7 +38,7 @@ export interface AppScope {
 /** What every pod of the app shares, whatever its role (see createSettings). */
 export type SharedPod = Omit<
   AppPodInput,
-  "command" | "sizes" | "sharedEnv" | "extraVolumes" | "extraVolumeMounts"
+  "command" | "resources" | "sharedEnv" | "extraVolumes" | "extraVolumeMounts"
 > & {
   /** Where the secrets and files come from; each part mounts only what it reads (appVolumes). */
   files: AppVolumeSources;
@@ -130,7 +130,7 @@ function createRunOnceJob(
   const jobName = pulumi
     .output(args.image)
     .apply((image) => runOnceJobName(job, dev ? `${image}+${dev.sourceRevision}` : image, command));
-  const spec = { command, sizes: FIXED_SIZES.job, restartPolicy: "Never" as const, ...extra };
+  const spec = { command, resources: FIXED_SIZES.job, restartPolicy: "Never" as const, ...extra };
   return new k8s.batch.v1.Job(
     `${name}-${job}`,
     {

@@ -25,14 +25,14 @@ export interface DjangoAppArgs {
   /** `replicas` is the autoscaler's minimum; the autoscaler owns the live count. */
   web: {
     replicas: number;
-    sizes: ResourceSizes;
+    resources: ResourceSizes;
     service: ServiceExposure;
     scaling: CpuScaling;
     spreadAcrossZones?: boolean;
   };
   worker: {
     replicas: number;
-    sizes: ResourceSizes;
+    resources: ResourceSizes;
     shutdownSeconds: number;
     taskTimeLimitSeconds: number;
     /** Redis redelivers a task unacknowledged this long (CELERY_VISIBILITY_TIMEOUT); above the time limit. */
