@@ -1,6 +1,7 @@
 /**
- * The generated parts of docs/: the configuration reference (from Pulumi.yaml's schema) and
- * the code map (from each component's type token). `npm run docs` rewrites them; a test fails
+ * The generated parts of docs/: the configuration reference (from Pulumi.yaml's schema), the
+ * code map (from each component's type token and files) and the minikube stack's diagram (from
+ * a synthesized run, scripts/architectureDiagram.ts). `npm run docs` rewrites them; a test fails
  * when either is stale, so the docs cannot drift from the code.
  */
 import * as fs from "node:fs";
@@ -8,6 +9,9 @@ import * as path from "node:path";
 import { COMMANDS } from "../components/k8s/djangoApp/appContract";
 import { ROLE_DEPLOYMENTS } from "../components/k8s/djangoApp/appRoles";
 import { projectConfigSchema } from "../stacks/config";
+import { runProgram } from "../synth/harness";
+import type { ProgramRun } from "../synth/recording";
+import { DIAGRAM_END, DIAGRAM_START, stackDiagram } from "./architectureDiagram";
 
 const ROOT = path.join(__dirname, "..");
 export const CONFIG_REFERENCE = "docs/configuration.md";
@@ -227,26 +231,42 @@ export function readmeKeys(): string {
 }
 
 /** `text` with the block between `start` and `end` replaced by `block` (markers included in it). */
-function replaceBlock(file: string, start: string, end: string, block: string): string {
-  const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+function replaceBlock(text: string, file: string, start: string, end: string, block: string): string {
   const from = text.indexOf(start);
   const to = text.indexOf(end);
   if (from < 0 || to < from) throw new Error(`${file} lost its generated-block markers (${start})`);
   return text.slice(0, from) + block + text.slice(to + end.length);
 }
 
-/** Each generated file with the content it should have. */
-export function generatedDocs(): Record<string, string> {
+const readDoc = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
+
+/**
+ * Each generated file with the content it should have. The architecture page's diagram comes
+ * from a synthesized run of the minikube stack: given `minikubeRun`, it is redrawn; without, it
+ * stays as written (tests/stack/architectureDiagram.test.ts checks it against the shared run).
+ */
+export function generatedDocs(minikubeRun?: ProgramRun): Record<string, string> {
+  const architecture = replaceBlock(readDoc(ARCHITECTURE), ARCHITECTURE, MAP_START, MAP_END, codeMap());
   return {
     [CONFIG_REFERENCE]: configReference(),
-    [ARCHITECTURE]: replaceBlock(ARCHITECTURE, MAP_START, MAP_END, codeMap()),
-    "README.md": replaceBlock("README.md", KEYS_START, KEYS_END, readmeKeys()),
+    [ARCHITECTURE]: minikubeRun
+      ? replaceBlock(architecture, ARCHITECTURE, DIAGRAM_START, DIAGRAM_END, stackDiagram(minikubeRun))
+      : architecture,
+    "README.md": replaceBlock(readDoc("README.md"), "README.md", KEYS_START, KEYS_END, readmeKeys()),
   };
 }
 
-if (require.main === module) {
-  for (const [file, content] of Object.entries(generatedDocs())) {
+async function main() {
+  const run = await runProgram("minikube");
+  for (const [file, content] of Object.entries(generatedDocs(run))) {
     fs.writeFileSync(path.join(ROOT, file), content);
     console.log(`wrote ${file}`);
   }
+}
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
 }
