@@ -41,7 +41,7 @@ interface Node extends DiagramObject {
   label: string;
 }
 
-const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const htmlEscape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 function describe(resource: RecordedResource): DiagramObject & { detail: string } {
   if (resource.type === IMAGE_TYPE) {
@@ -86,7 +86,7 @@ function nodesOf(run: ProgramRun): Node[] {
     .map((resource, index) => {
       const { kind, name, detail } = describe(resource);
       const text = `${kind === "Image" ? "docker-build Image" : kind} ${name}${detail ? `: ${detail}` : ""}`;
-      return { id: `o${index}`, resource, kind, name, label: escape(text) };
+      return { id: `o${index}`, resource, kind, name, label: htmlEscape(text) };
     });
 }
 

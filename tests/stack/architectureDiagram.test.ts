@@ -16,12 +16,12 @@ const block = () => {
   const text = page();
   return text.slice(text.indexOf(DIAGRAM_START), text.indexOf(DIAGRAM_END) + DIAGRAM_END.length);
 };
-const unescape = (text: string) => text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+const htmlUnescape = (text: string) => text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 
 /** The page's nodes as it labels them: kind, name pattern, and what follows the colon. */
 function pageNodes(): { kind: string; name: string; detail: string }[] {
   return [...block().matchAll(/^\s+o\d+\[\(?"([^"]+)"\)?\]$/gm)].map((match) => {
-    const [head, detail = ""] = unescape(match[1]!).split(": ");
+    const [head, detail = ""] = htmlUnescape(match[1]!).split(": ");
     const [kind, ...name] = head!.replace(/^docker-build /, "").split(" ");
     return { kind: kind!, name: name.join(" "), detail };
   });
