@@ -16,7 +16,8 @@ const block = () => {
   const text = page();
   return text.slice(text.indexOf(DIAGRAM_START), text.indexOf(DIAGRAM_END) + DIAGRAM_END.length);
 };
-const htmlUnescape = (text: string) => text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+const htmlUnescape = (text: string) =>
+  text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 
 /** The page's nodes as it labels them: kind, name pattern, and what follows the colon. */
 function pageNodes(): { kind: string; name: string; detail: string }[] {
