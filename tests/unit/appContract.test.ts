@@ -15,6 +15,7 @@ import {
   FLOWER_HEALTH_PATH,
   LIVENESS_PATH,
   READINESS_PATH,
+  WEB_DRAIN,
   WEB_PORT,
   WORKER_HEARTBEAT_FILE,
 } from "../../components/k8s/djangoApp/appContract";
@@ -67,6 +68,12 @@ describe("the app contract", () => {
     expect(fs.existsSync(path.join(appDir, "manage.py"))).toBe(true);
     for (const role of ["worker", "beat", "flower"] as const)
       expect(COMMANDS[role].slice(0, 3)).toEqual(["celery", "-A", app().celeryMain]);
+  });
+
+  it("web's drain on stop has the app's own defaults (drain.py's pause, gunicorn's graceful timeout)", () => {
+    expect(app().drainPauseSeconds).toBe(WEB_DRAIN.preStopPauseSeconds);
+    expect(app().gracefulTimeoutSeconds).toBe(WEB_DRAIN.gracefulTimeoutSeconds);
+    expect(app().read).toContain(ENV.gunicornGracefulTimeout);
   });
 
   it("the probes use the app's paths and heartbeat files", () => {

@@ -1,7 +1,8 @@
 /**
  * A stopping web pod drops no request (issue 14, point 5): its preStop pause, gunicorn's
  * graceful timeout and the grace period, and every health check that must notice the drain
- * within the pause, all from WEB_DRAIN (the GCP BackendConfig is checked in tests/stack/dataPath.test.ts).
+ * within the pause, all from WEB_DRAIN (the GCP BackendConfig is checked in tests/stack/dataPath.test.ts;
+ * the app's own defaults for the pause and the graceful timeout in tests/unit/appContract.test.ts).
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -13,7 +14,6 @@ import {
   webPreStopCommand,
 } from "../../components/k8s/djangoApp/appContract";
 import { roleSpecs } from "../../components/k8s/djangoApp/appRoles";
-import { appSide } from "../support/appSide";
 
 const sizes = { cpuRequest: "100m", cpuLimit: "1", memory: "512Mi" };
 const web = roleSpecs({ web: { resources: sizes }, worker: { resources: sizes, shutdownSeconds: 60 } }).web;
@@ -33,12 +33,6 @@ describe("web's drain on stop", () => {
     expect(web.env).toContainEqual({ name: ENV.gunicornGracefulTimeout, value: "25" });
     const probe = web.readinessProbe as { periodSeconds: number; failureThreshold: number };
     expect(probe.periodSeconds * probe.failureThreshold).toBeLessThan(WEB_DRAIN.preStopPauseSeconds);
-  });
-
-  it("matches the app's own defaults (drain.py's pause, gunicorn.conf.py's graceful timeout), read by running the app", () => {
-    expect(appSide().drainPauseSeconds).toBe(WEB_DRAIN.preStopPauseSeconds);
-    expect(appSide().gracefulTimeoutSeconds).toBe(WEB_DRAIN.gracefulTimeoutSeconds);
-    expect(appSide().read).toContain(ENV.gunicornGracefulTimeout);
   });
 
   const changed = (change: (d: WebDrain) => void): WebDrain => {
