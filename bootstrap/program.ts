@@ -10,8 +10,9 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { NODE_ROLES } from "../components/gcp/GkeCluster";
+import { grantProjectRoles, roleSuffix } from "../components/gcp/iam";
 import { BACKUP_ROLE_ID } from "../components/gcp/PreMigrationBackup";
-import { grantProjectRoles, roleSuffix } from "../lib/gcpIam";
 
 export interface BootstrapConfig {
   project: string;
@@ -145,11 +146,8 @@ export const DEPLOYER_ROLES_BY_MODULE: Record<string, readonly string[]> = {
  */
 export function grantableRoles(project: string): string[] {
   return [
-    "roles/logging.logWriter",
-    "roles/monitoring.metricWriter",
-    "roles/monitoring.viewer",
-    "roles/stackdriver.resourceMetadata.writer",
-    "roles/artifactregistry.reader",
+    ...NODE_ROLES,
+    // The app's pods (Workload Identity) reach Cloud SQL through the proxy.
     "roles/cloudsql.client",
     `projects/${project}/roles/${BACKUP_ROLE_ID}`,
   ];
@@ -200,14 +198,51 @@ const APIS = [
   "serviceusage.googleapis.com",
 ];
 
+/** What the CI identities are bound to: the project, the state bucket and key, the OIDC pool. */
+interface Trust {
+  project: string;
+  repository: string;
+  afterApis: pulumi.CustomResourceOptions;
+  stateBucket: gcp.storage.Bucket;
+  key: gcp.kms.CryptoKey;
+  pool: gcp.iam.WorkloadIdentityPool;
+}
+
+/** What one CI identity may do: where its roles apply, and its access to state and the key. */
+interface CiAccess {
+  projects: string[];
+  projectRoles: string[];
+  stateRole: string;
+  keyRole: string;
+}
+
 export function bootstrap(config: BootstrapConfig) {
   const { project, region, repository, stackProjects } = config;
-  const apis = APIS.map(
+  const afterApis = { dependsOn: enableApis(project) };
+  const { stateBucket, key } = createStateStore(project, region, afterApis);
+  const { pool, provider } = createGithubTrust(project, repository, afterApis);
+  const trust: Trust = { project, repository, afterApis, stateBucket, key, pool };
+  const deployers = createDeployers(trust, stackProjects);
+  const previewer = createPreviewer(trust, stackProjects);
+  return {
+    stateBackend: pulumi.interpolate`gs://${stateBucket.name}`,
+    secretsProvider: pulumi.interpolate`gcpkms://${key.id}`,
+    workloadIdentityProvider: provider.name,
+    /** Per GitHub environment: its GCP_DEPLOYER_SERVICE_ACCOUNT variable. */
+    deployerServiceAccounts: deployers,
+    previewerServiceAccount: previewer.email,
+  };
+}
+
+function enableApis(project: string): gcp.projects.Service[] {
+  return APIS.map(
     (service) =>
       new gcp.projects.Service(service.split(".")[0]!, { project, service, disableOnDestroy: false }),
   );
-  const afterApis = { dependsOn: apis };
+}
 
+/** The versioned state bucket and the KMS key for stack secrets, both protected. */
+function createStateStore(project: string, region: string, afterApis: pulumi.CustomResourceOptions) {
   const stateBucket = new gcp.storage.Bucket(
     "pulumi-state",
     {
@@ -230,7 +265,11 @@ export function bootstrap(config: BootstrapConfig) {
     { name: "state", keyRing: keyRing.id, purpose: "ENCRYPT_DECRYPT", rotationPeriod: `${90 * 86400}s` },
     { protect: true },
   );
+  return { stateBucket, key };
+}
 
+/** The Workload Identity pool and its provider, which trusts this repository's OIDC tokens only. */
+function createGithubTrust(project: string, repository: string, afterApis: pulumi.CustomResourceOptions) {
   const pool = new gcp.iam.WorkloadIdentityPool(
     "github",
     { project, workloadIdentityPoolId: "github", displayName: "GitHub Actions" },
@@ -250,62 +289,72 @@ export function bootstrap(config: BootstrapConfig) {
     // Tokens from any other repository are refused outright.
     attributeCondition: `assertion.repository == "${repository}"`,
   });
+  return { pool, provider };
+}
 
-  /**
-   * A service account the workflows act as: its project roles, its access to the state bucket
-   * and the secrets key, and the GitHub token subjects allowed to impersonate it.
-   */
-  const ciIdentity = (
-    prefix: string,
-    displayName: string,
-    access: { projects: string[]; projectRoles: string[]; stateRole: string; keyRole: string },
-    subjects: Record<string, string>,
-  ) => {
-    const account = new gcp.serviceaccount.Account(
-      prefix,
-      { project, accountId: prefix, displayName },
-      afterApis,
-    );
-    const short = prefix.replace(/^pulumi-/, "");
-    for (const target of access.projects) {
-      // Named as before when the stacks share the bootstrap's project.
-      const name = target === project ? short : `${short}-${target}`;
-      grantProjectRoles(name, { project: target, member: account.member, roles: access.projectRoles });
-    }
-    new gcp.storage.BucketIAMMember(`${short}-state`, {
-      bucket: stateBucket.name,
-      role: access.stateRole,
-      member: account.member,
+/**
+ * A service account the workflows act as: its project roles, its access to the state bucket
+ * and the secrets key, and the GitHub token subjects allowed to impersonate it.
+ */
+function createCiIdentity(
+  trust: Trust,
+  identity: { prefix: string; displayName: string },
+  access: CiAccess,
+  subjects: Record<string, string>,
+): gcp.serviceaccount.Account {
+  const { prefix, displayName } = identity;
+  const account = new gcp.serviceaccount.Account(
+    prefix,
+    { project: trust.project, accountId: prefix, displayName },
+    trust.afterApis,
+  );
+  const short = prefix.replace(/^pulumi-/, "");
+  for (const target of access.projects) {
+    // Named as before when the stacks share the bootstrap's project.
+    const name = target === trust.project ? short : `${short}-${target}`;
+    grantProjectRoles(name, { project: target, member: account.member, roles: access.projectRoles });
+  }
+  new gcp.storage.BucketIAMMember(`${short}-state`, {
+    bucket: trust.stateBucket.name,
+    role: access.stateRole,
+    member: account.member,
+  });
+  new gcp.kms.CryptoKeyIAMMember(`${short}-state-key`, {
+    cryptoKeyId: trust.key.id,
+    role: access.keyRole,
+    member: account.member,
+  });
+  for (const [label, subject] of Object.entries(subjects)) {
+    new gcp.serviceaccount.IAMMember(`${short}-github-${label}`, {
+      serviceAccountId: account.name,
+      role: "roles/iam.workloadIdentityUser",
+      member: pulumi.interpolate`principal://iam.googleapis.com/${trust.pool.name}/subject/${subject}`,
     });
-    new gcp.kms.CryptoKeyIAMMember(`${short}-state-key`, {
-      cryptoKeyId: key.id,
-      role: access.keyRole,
-      member: account.member,
-    });
-    for (const [label, subject] of Object.entries(subjects)) {
-      new gcp.serviceaccount.IAMMember(`${short}-github-${label}`, {
-        serviceAccountId: account.name,
-        role: "roles/iam.workloadIdentityUser",
-        member: pulumi.interpolate`principal://iam.googleapis.com/${pool.name}/subject/${subject}`,
-      });
-    }
-    return account;
-  };
+  }
+  return account;
+}
 
-  // One deployer per environment: dev's can change nothing in prod's project, and the other way round.
-  const deployers = Object.fromEntries(
+/** One deployer per environment: dev's can change nothing in prod's project, and the other way round. */
+function createDeployers(
+  trust: Trust,
+  stackProjects: Record<Environment, string>,
+): Record<Environment, pulumi.Output<string>> {
+  return Object.fromEntries(
     DEPLOY_ENVIRONMENTS.map((environment) => {
       const target = stackProjects[environment];
-      const account = ciIdentity(
-        `pulumi-deployer-${environment}`,
-        `Pulumi deployer (GitHub Actions, ${environment}, project ${target})`,
+      const account = createCiIdentity(
+        trust,
+        {
+          prefix: `pulumi-deployer-${environment}`,
+          displayName: `Pulumi deployer (GitHub Actions, ${environment}, project ${target})`,
+        },
         {
           projects: [target],
           projectRoles: DEPLOYER_ROLES,
           stateRole: "roles/storage.objectAdmin",
           keyRole: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
         },
-        { [environment]: githubSubject(repository, { environment }) },
+        { [environment]: githubSubject(trust.repository, { environment }) },
       );
       new gcp.projects.IAMMember(`deployer-${environment}-${roleSuffix(PROJECT_IAM_ADMIN)}`, {
         project: target,
@@ -316,24 +365,19 @@ export function bootstrap(config: BootstrapConfig) {
       return [environment, account.email] as const;
     }),
   ) as Record<Environment, pulumi.Output<string>>;
-  const previewer = ciIdentity(
-    "pulumi-previewer",
-    "Pulumi previewer (GitHub pull requests, read-only)",
+}
+
+/** The read-only previewer pull requests act as, in every stack project. */
+function createPreviewer(trust: Trust, stackProjects: Record<Environment, string>) {
+  return createCiIdentity(
+    trust,
+    { prefix: "pulumi-previewer", displayName: "Pulumi previewer (GitHub pull requests, read-only)" },
     {
       projects: [...new Set(Object.values(stackProjects))],
       projectRoles: PREVIEWER_ROLES,
       stateRole: "roles/storage.objectViewer",
       keyRole: "roles/cloudkms.cryptoKeyDecrypter",
     },
-    { "pull-requests": githubSubject(repository, "pull_request") },
+    { "pull-requests": githubSubject(trust.repository, "pull_request") },
   );
-
-  return {
-    stateBackend: pulumi.interpolate`gs://${stateBucket.name}`,
-    secretsProvider: pulumi.interpolate`gcpkms://${key.id}`,
-    workloadIdentityProvider: provider.name,
-    /** Per GitHub environment: its GCP_DEPLOYER_SERVICE_ACCOUNT variable. */
-    deployerServiceAccounts: deployers,
-    previewerServiceAccount: previewer.email,
-  };
 }

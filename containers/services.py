@@ -8,8 +8,8 @@ what this run created (scripts/test-containers.sh can also remove them by name a
 from __future__ import annotations
 
 import secrets
-import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,16 +18,14 @@ import redis
 from podspec import SECRET_PLACEHOLDER, Objects, resolve_values
 from psycopg import sql
 
+# The one free_port, shared with the app's tests and benchmark (app/tests/ports.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
+from tests.ports import free_port  # noqa: E402
+
 PG_HOST, PG_PORT, PG_ADMIN = "127.0.0.1", 5432, "postgres"
 # The containers run in their own network namespaces (slirp4netns, like a pod's); with
 # allow_host_loopback this address is the host's 127.0.0.1, where PostgreSQL and Redis listen.
 HOST_FROM_CONTAINER = "10.0.2.2"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def names(run_id: str) -> str:

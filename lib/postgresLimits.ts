@@ -1,6 +1,6 @@
 /**
  * How many connections each platform's PostgreSQL accepts: what the connection budget
- * (components/k8s/connectionBudget.ts) is checked against.
+ * (components/k8s/djangoApp/connectionBudget.ts) is checked against.
  */
 
 /**

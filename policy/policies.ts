@@ -5,7 +5,7 @@
  * properties, tested directly in tests/policy.test.ts.
  */
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { APP_CONTAINER } from "../components/k8s/appPod";
+import { APP_CONTAINER } from "../components/k8s/djangoApp/appPod";
 import { podSpecOf, restrictedViolations } from "../lib/podSecurity";
 
 export interface PolicyConfig {

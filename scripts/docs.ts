@@ -1,11 +1,17 @@
 /**
- * The generated parts of docs/: the configuration reference (from Pulumi.yaml's schema) and
- * the code map (from each component's type token). `npm run docs` rewrites them; a test fails
+ * The generated parts of docs/: the configuration reference (from Pulumi.yaml's schema), the
+ * code map (from each component's type token and files) and the minikube stack's diagram (from
+ * a synthesized run, scripts/architectureDiagram.ts). `npm run docs` rewrites them; a test fails
  * when either is stale, so the docs cannot drift from the code.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { COMMANDS } from "../components/k8s/djangoApp/appContract";
+import { ROLE_DEPLOYMENTS } from "../components/k8s/djangoApp/appRoles";
 import { projectConfigSchema } from "../stacks/config";
+import { runProgram } from "../synth/harness";
+import type { ProgramRun } from "../synth/recording";
+import { DIAGRAM_END, DIAGRAM_START, stackDiagram } from "./architectureDiagram";
 
 const ROOT = path.join(__dirname, "..");
 export const CONFIG_REFERENCE = "docs/configuration.md";
@@ -50,35 +56,140 @@ function firstSentence(comment: string): string {
     .replace(/^\s*\*\s?/gm, "")
     .replace(/\s+/g, " ")
     .trim();
-  return /^.*?[.:](?=\s|$)/.exec(text)?.[0]?.replace(/:$/, ".") ?? text;
+  // A colon or full stop inside `code` ends nothing.
+  return /^(?:[^`]|`[^`]*`)*?[.:](?=\s|$)/.exec(text)?.[0]?.replace(/:$/, ".") ?? text;
 }
 
-/** Every ComponentResource's type token, the file that defines it, and that file's first doc line. */
-export function componentTokens(): { token: string; file: string; summary: string }[] {
-  const found: { token: string; file: string; summary: string }[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
-      const file = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(file);
-      else if (file.endsWith(".ts")) {
-        const text = fs.readFileSync(path.join(ROOT, file), "utf8");
-        const summary = firstSentence(/^\/\*\*([\s\S]*?)\*\//.exec(text)?.[1] ?? "");
-        for (const match of text.matchAll(/super\(\s*"(django-k8s:[\w-]+:\w+)"/g))
-          found.push({ token: match[1]!, file, summary });
-      }
-    }
-  };
-  walk("components");
-  return found.sort((a, b) => a.token.localeCompare(b.token));
+interface SourceFile {
+  file: string;
+  text: string;
+  summary: string;
+  tokens: string[];
 }
+
+/** Every TypeScript file under components/, with its first doc line and the type tokens it registers. */
+function componentSources(dir = "components"): SourceFile[] {
+  return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) return componentSources(file);
+    if (!file.endsWith(".ts")) return [];
+    const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+    const summary = firstSentence(/^\/\*\*([\s\S]*?)\*\//.exec(text)?.[1] ?? "");
+    const tokens = [...text.matchAll(/super\(\s*"(django-k8s:[\w-]+:\w+)"/g)].map((match) => match[1]!);
+    return [{ file, text, summary, tokens }];
+  });
+}
+
+/** The files of the same folder that `source` imports (`./name`). */
+function siblingImports(source: SourceFile, byFile: Map<string, SourceFile>): SourceFile[] {
+  return [...source.text.matchAll(/from "\.\/([\w.-]+)"/g)]
+    .map((match) => byFile.get(path.join(path.dirname(source.file), `${match[1]}.ts`)))
+    .filter((found): found is SourceFile => found !== undefined);
+}
+
+/** The areas' own folders (components/gcp, components/k8s, ...): a component deeper down has a folder of its own. */
+const AREA_DEPTH = 2;
+
+export interface ComponentEntry {
+  token: string;
+  /** The file that defines the component. */
+  file: string;
+  /** Every file that is the component's: its folder, or the file and the helpers beside it that it imports. */
+  files: string[];
+  summary: string;
+}
+
+/** Every ComponentResource's type token, its files, and the defining file's first doc line. */
+export function componentTokens(): ComponentEntry[] {
+  const sources = componentSources();
+  const byFile = new Map(sources.map((source) => [source.file, source]));
+  const defining = sources.filter((source) => source.tokens.length > 0);
+  return defining
+    .flatMap((source) => {
+      const folder = path.dirname(source.file);
+      const own =
+        folder.split(path.sep).length > AREA_DEPTH
+          ? sources.filter((other) => path.dirname(other.file) === folder).map((other) => other.file)
+          : [
+              source.file,
+              ...siblingImports(source, byFile)
+                .filter((helper) => helper.tokens.length === 0)
+                .map((helper) => helper.file),
+            ];
+      const files = [source.file, ...own.filter((file) => file !== source.file).sort()];
+      return source.tokens.map((token) => ({ token, file: source.file, files, summary: source.summary }));
+    })
+    .sort((a, b) => a.token.localeCompare(b.token));
+}
+
+/** The files under components/ that belong to no single component: the helpers components share. */
+export function sharedHelpers(): { file: string; summary: string }[] {
+  const owned = new Set(componentTokens().flatMap((entry) => entry.files));
+  return componentSources()
+    .filter((source) => !owned.has(source.file))
+    .map(({ file, summary }) => ({ file, summary }))
+    .sort((a, b) => a.file.localeCompare(b.file));
+}
+
+const link = (file: string, label = file) => `[\`${label}\`](../${file})`;
 
 export function codeMap(): string {
-  const rows = componentTokens().map(
-    ({ token, file, summary }) => `| \`${token}\` | [\`${file}\`](../${file}) | ${summary} |`,
+  const rows = componentTokens().map(({ token, files, summary }) => {
+    const [main, ...rest] = files as [string, ...string[]];
+    const others = rest.map((file) => link(file, path.basename(file)));
+    return `| \`${token}\` | ${link(main)}${others.length ? `, with ${others.join(", ")}` : ""} | ${summary} |`;
+  });
+  const helpers = sharedHelpers().map(({ file, summary }) => `| ${link(file)} | ${summary} |`);
+  return [
+    MAP_START,
+    "",
+    "| type token | files | what it is |",
+    "|---|---|---|",
+    ...rows,
+    "",
+    "The helpers components share, which are no component themselves:",
+    "",
+    "| file | what it holds |",
+    "|---|---|",
+    ...helpers,
+    "",
+    "Where each role of the app image gets its settings:",
+    "",
+    roleMap(),
+    "",
+    MAP_END,
+  ].join("\n");
+}
+
+const DJANGO_APP = "components/k8s/djangoApp";
+
+/** Each role's Kubernetes object, count and strategy (ROLE_DEPLOYMENTS), command (COMMANDS), and where each is set. */
+export function roleMap(): string {
+  const contract = link(`${DJANGO_APP}/appContract.ts`, "appContract.ts");
+  const roles = link(`${DJANGO_APP}/appRoles.ts`, "appRoles.ts");
+  const workloads = link(`${DJANGO_APP}/appWorkloads.ts`, "appWorkloads.ts");
+  const jobNames = link("components/k8s/specs/jobNames.ts", "specs/jobNames.ts");
+  const deploymentRows = Object.entries(ROLE_DEPLOYMENTS).map(([role, deployment]) => {
+    const replicas = deployment.replicas === "autoscaled" ? "autoscaled" : String(deployment.replicas);
+    const strategy = deployment.strategy?.type ?? "RollingUpdate (default)";
+    const command = COMMANDS[role as keyof typeof COMMANDS].join(" ");
+    return `| ${role} | Deployment \`${deployment.deploymentName}\` | ${replicas} | ${strategy} | \`${command}\` |`;
+  });
+  const jobRows = (["migrate", "collectstatic"] as const).map(
+    (job) =>
+      `| ${job} | Job \`${job}-<hash of image and command>\` | runs once per image | - | \`${COMMANDS[job].join(" ")}\` |`,
   );
-  return [MAP_START, "", "| type token | file | what it is |", "|---|---|---|", ...rows, "", MAP_END].join(
-    "\n",
-  );
+  return [
+    "| role | object | replicas | strategy | command |",
+    "|---|---|---|---|---|",
+    ...deploymentRows,
+    ...jobRows,
+    "",
+    `Commands, ports, probe paths and environment names: ${contract} (\`COMMANDS\`, \`ENV\`). Each`,
+    `Deployment's name, replicas and strategy (beat's single replica and \`Recreate\`): \`ROLE_DEPLOYMENTS\``,
+    `in ${roles}; each role's command, resources, probes and grace period: \`roleSpecs\` there. The Jobs`,
+    `are created by \`createRunOnceJobs\` in ${workloads}, named by \`runOnceJobName\` in ${jobNames}.`,
+  ].join("\n");
 }
 
 /**
@@ -120,26 +231,42 @@ export function readmeKeys(): string {
 }
 
 /** `text` with the block between `start` and `end` replaced by `block` (markers included in it). */
-function replaceBlock(file: string, start: string, end: string, block: string): string {
-  const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+function replaceBlock(text: string, file: string, start: string, end: string, block: string): string {
   const from = text.indexOf(start);
   const to = text.indexOf(end);
   if (from < 0 || to < from) throw new Error(`${file} lost its generated-block markers (${start})`);
   return text.slice(0, from) + block + text.slice(to + end.length);
 }
 
-/** Each generated file with the content it should have. */
-export function generatedDocs(): Record<string, string> {
+const readDoc = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
+
+/**
+ * Each generated file with the content it should have. The architecture page's diagram comes
+ * from a synthesized run of the minikube stack: given `minikubeRun`, it is redrawn; without, it
+ * stays as written (tests/stack/architectureDiagram.test.ts checks it against the shared run).
+ */
+export function generatedDocs(minikubeRun?: ProgramRun): Record<string, string> {
+  const architecture = replaceBlock(readDoc(ARCHITECTURE), ARCHITECTURE, MAP_START, MAP_END, codeMap());
   return {
     [CONFIG_REFERENCE]: configReference(),
-    [ARCHITECTURE]: replaceBlock(ARCHITECTURE, MAP_START, MAP_END, codeMap()),
-    "README.md": replaceBlock("README.md", KEYS_START, KEYS_END, readmeKeys()),
+    [ARCHITECTURE]: minikubeRun
+      ? replaceBlock(architecture, ARCHITECTURE, DIAGRAM_START, DIAGRAM_END, stackDiagram(minikubeRun))
+      : architecture,
+    "README.md": replaceBlock(readDoc("README.md"), "README.md", KEYS_START, KEYS_END, readmeKeys()),
   };
 }
 
-if (require.main === module) {
-  for (const [file, content] of Object.entries(generatedDocs())) {
+async function main() {
+  const run = await runProgram("minikube");
+  for (const [file, content] of Object.entries(generatedDocs(run))) {
     fs.writeFileSync(path.join(ROOT, file), content);
     console.log(`wrote ${file}`);
   }
+}
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
 }

@@ -3,15 +3,15 @@
 # objects), offline: checkov (kubernetes, dockerfile, github_actions) and kubernetes-validate
 # in strict mode for the clusters' Kubernetes version; zizmor over the workflows, the composite
 # action and dependabot.yml. Zero failed checks; the few that do not
-# fit are skipped on the object with the reason (components/k8s/scannerSkips.ts, README).
+# fit are skipped on the object with the reason (components/k8s/specs/scannerSkips.ts, README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 KUBERNETES_VERSION=${KUBERNETES_VERSION:-1.33.0}
 [ -x .venv-scan/bin/checkov ] || python3 -m venv .venv-scan
-.venv-scan/bin/python -m pip install --quiet --disable-pip-version-check -r scanners/requirements.txt
+.venv-scan/bin/python -m pip install --quiet --disable-pip-version-check -r scanner-requirements/requirements.txt
 .venv-scan/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
-  -r scanners/zizmor-requirements.txt
+  -r scanner-requirements/zizmor-requirements.txt
 
 out=out/scan
 rm -rf "$out"

@@ -15,8 +15,8 @@ import { MEMORYSTORE_TLS_PORT, type MemorystoreRedis } from "../components/gcp/M
 import { type Network, PRIVATE_GOOGLE_APIS_CIDR } from "../components/gcp/Network";
 import type { StaticSiteCdn } from "../components/gcp/StaticSiteCdn";
 import type { WorkloadIdentity } from "../components/gcp/WorkloadIdentity";
-import type { AppBackends } from "../components/k8s/backends";
-import { toCidrs } from "../components/k8s/networkPolicies";
+import type { AppBackends } from "../components/k8s/djangoApp/backends";
+import { toCidrs } from "../components/k8s/specs/networkPolicies";
 
 /** What gcpBackends turns into the app's AppBackends. */
 export interface GcpBackendSources {

@@ -7,17 +7,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { contextHash } from "../components/image/contextHash";
 import { LocalAppImage } from "../components/image/LocalAppImage";
 import { AppNamespace } from "../components/k8s/AppNamespace";
-import { APP_NAME } from "../components/k8s/appContract";
-import type { AppBackends } from "../components/k8s/backends";
 import { DevSource } from "../components/k8s/DevSource";
-import { DATABASE_CLIENT_ROLES, DjangoApp } from "../components/k8s/DjangoApp";
+import { DATABASE_CLIENT_ROLES, DjangoApp } from "../components/k8s/djangoApp";
+import { APP_NAME } from "../components/k8s/djangoApp/appContract";
+import type { AppBackends } from "../components/k8s/djangoApp/backends";
 import { InClusterPostgres } from "../components/k8s/InClusterPostgres";
 import { InClusterRedis } from "../components/k8s/InClusterRedis";
 import { KEDA_NAMESPACE } from "../components/k8s/Keda";
 import { LoadGenerator } from "../components/k8s/LoadGenerator";
-import { namespacePods, podsOf } from "../components/k8s/networkPolicies";
-import { APP_CONTEXT_DIR, createKeda, credentialOutputs, watchCommands, workloadArgs } from "./appArgs";
+import { namespacePods, podsOf } from "../components/k8s/specs/networkPolicies";
 import type { StackConfig } from "./config";
+import { APP_CONTEXT_DIR, createKeda, credentialOutputs, watchCommands, workloadArgs } from "./sharedSteps";
 
 export const LOCAL_IMAGE_REPOSITORY = "django-k8s-app";
 

@@ -14,94 +14,101 @@ function short(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 7);
 }
 
-/** Computed fields of the Google Cloud resources the program reads back. */
+/** What a computed-field rule sees: the resource's name, inputs, and its project and region. */
+interface GcpResource {
+  name: string;
+  inputs: Record<string, any>;
+  project: string;
+  region: string;
+}
+type Computed = (r: GcpResource) => Record<string, unknown>;
+
+const nameOnly: Computed = ({ name, inputs }) => ({ name: inputs.name ?? name });
+const namedLink: Computed = ({ name, inputs, project }) => ({
+  name: inputs.name ?? name,
+  selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/${name}`,
+});
+/** A last octet from the name, so each address differs and stays the same across runs. */
+const octet = (name: string) => 1 + (Number.parseInt(short(name), 16) % 250);
+
+/** Computed fields of the Google Cloud resources the program reads back, by resource type. */
+const GCP_COMPUTED: Record<string, Computed> = {
+  "gcp:serviceaccount/account:Account": ({ inputs, project }) => {
+    const email = `${inputs.accountId}@${project}.iam.gserviceaccount.com`;
+    return { email, member: `serviceAccount:${email}`, name: `projects/${project}/serviceAccounts/${email}` };
+  },
+  "gcp:container/cluster:Cluster": ({ name, inputs, region }) => ({
+    name: inputs.name ?? name,
+    endpoint: "34.1.2.3",
+    controlPlaneEndpointsConfig: {
+      ...inputs.controlPlaneEndpointsConfig,
+      dnsEndpointConfig: {
+        ...inputs.controlPlaneEndpointsConfig?.dnsEndpointConfig,
+        endpoint: `gke-${short(name)}0123456789abcdef-123456789.${region}.gke.goog`,
+      },
+    },
+    masterAuth: {
+      ...inputs.masterAuth,
+      clusterCaCertificate: Buffer.from(`mock CA of ${name}`).toString("base64"),
+    },
+  }),
+  "gcp:sql/databaseInstance:DatabaseInstance": ({ name, inputs, project, region }) => ({
+    name: inputs.name ?? name,
+    connectionName: `${project}:${region}:${inputs.name ?? name}`,
+    privateIpAddress: "10.30.0.3",
+  }),
+  "gcp:sql/database:Database": nameOnly,
+  "gcp:sql/user:User": nameOnly,
+  "gcp:redis/instance:Instance": ({ name }) => ({
+    host: "10.30.1.4",
+    port: 6378,
+    authString: mockSecretValue(`${name}-auth`),
+    serverCaCerts: [{ cert: `-----BEGIN CERTIFICATE-----\nmock CA of ${name}\n-----END CERTIFICATE-----` }],
+  }),
+  "gcp:compute/globalAddress:GlobalAddress": ({ name, inputs }) => ({
+    name: inputs.name ?? name,
+    // The private service range is internal; the load balancers' addresses are public.
+    address: inputs.purpose === "VPC_PEERING" ? "10.30.0.0" : `34.120.0.${octet(name)}`,
+  }),
+  "gcp:projects/iAMCustomRole:IAMCustomRole": ({ inputs, project }) => ({
+    name: `projects/${project}/roles/${inputs.roleId}`,
+  }),
+  // A regional external address (Cloud NAT's).
+  "gcp:compute/address:Address": ({ name, inputs }) => ({
+    name: inputs.name ?? name,
+    address: `35.187.0.${octet(name)}`,
+  }),
+  "gcp:storage/bucket:Bucket": ({ name, inputs }) => ({
+    name: inputs.name ?? `${name}-${short(name)}`,
+    url: `gs://${name}`,
+  }),
+  "gcp:compute/network:Network": namedLink,
+  "gcp:compute/subnetwork:Subnetwork": namedLink,
+  "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": ({ inputs }) => ({
+    name: `projects/123456789/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}`,
+  }),
+  "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": ({ inputs }) => ({
+    name: `projects/123456789/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}/providers/${inputs.workloadIdentityPoolProviderId}`,
+  }),
+  "gcp:artifactregistry/repository:Repository": ({ name, inputs }) => ({
+    repositoryId: inputs.repositoryId ?? name,
+  }),
+};
+
+/** Any other Google resource: its name and a global self link. */
+const gcpDefault: Computed = ({ name, inputs, project }) => ({
+  name: inputs.name ?? name,
+  selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/${name}`,
+});
+
 function gcpComputed(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
-  const project = inputs.project ?? "mock-project";
-  const region = inputs.region ?? "europe-west1";
-  switch (type) {
-    case "gcp:serviceaccount/account:Account": {
-      const email = `${inputs.accountId}@${project}.iam.gserviceaccount.com`;
-      return {
-        email,
-        member: `serviceAccount:${email}`,
-        name: `projects/${project}/serviceAccounts/${email}`,
-      };
-    }
-    case "gcp:container/cluster:Cluster":
-      return {
-        name: inputs.name ?? name,
-        endpoint: "34.1.2.3",
-        controlPlaneEndpointsConfig: {
-          ...inputs.controlPlaneEndpointsConfig,
-          dnsEndpointConfig: {
-            ...inputs.controlPlaneEndpointsConfig?.dnsEndpointConfig,
-            endpoint: `gke-${short(name)}0123456789abcdef-123456789.${region}.gke.goog`,
-          },
-        },
-        masterAuth: {
-          ...inputs.masterAuth,
-          clusterCaCertificate: Buffer.from(`mock CA of ${name}`).toString("base64"),
-        },
-      };
-    case "gcp:sql/databaseInstance:DatabaseInstance":
-      return {
-        name: inputs.name ?? name,
-        connectionName: `${project}:${region}:${inputs.name ?? name}`,
-        privateIpAddress: "10.30.0.3",
-      };
-    case "gcp:sql/database:Database":
-    case "gcp:sql/user:User":
-      return { name: inputs.name ?? name };
-    case "gcp:redis/instance:Instance":
-      return {
-        host: "10.30.1.4",
-        port: 6378,
-        authString: mockSecretValue(`${name}-auth`),
-        serverCaCerts: [
-          { cert: `-----BEGIN CERTIFICATE-----\nmock CA of ${name}\n-----END CERTIFICATE-----` },
-        ],
-      };
-    case "gcp:compute/globalAddress:GlobalAddress":
-      return {
-        name: inputs.name ?? name,
-        // The private service range is internal; the load balancers' addresses are public.
-        address:
-          inputs.purpose === "VPC_PEERING"
-            ? "10.30.0.0"
-            : `34.120.0.${1 + (Number.parseInt(short(name), 16) % 250)}`,
-      };
-    case "gcp:projects/iAMCustomRole:IAMCustomRole":
-      return { name: `projects/${project}/roles/${inputs.roleId}` };
-    case "gcp:compute/address:Address":
-      // A regional external address (Cloud NAT's).
-      return {
-        name: inputs.name ?? name,
-        address: `35.187.0.${1 + (Number.parseInt(short(name), 16) % 250)}`,
-      };
-    case "gcp:storage/bucket:Bucket":
-      return { name: inputs.name ?? `${name}-${short(name)}`, url: `gs://${name}` };
-    case "gcp:compute/network:Network":
-    case "gcp:compute/subnetwork:Subnetwork":
-      return {
-        name: inputs.name ?? name,
-        selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/${name}`,
-      };
-    case "gcp:iam/workloadIdentityPool:WorkloadIdentityPool":
-      return {
-        name: `projects/123456789/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}`,
-      };
-    case "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
-      return {
-        name: `projects/123456789/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}/providers/${inputs.workloadIdentityPoolProviderId}`,
-      };
-    case "gcp:artifactregistry/repository:Repository":
-      return { repositoryId: inputs.repositoryId ?? name };
-    default:
-      return {
-        name: inputs.name ?? name,
-        selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/${name}`,
-      };
-  }
+  const resource = {
+    name,
+    inputs,
+    project: inputs.project ?? "mock-project",
+    region: inputs.region ?? "europe-west1",
+  };
+  return (GCP_COMPUTED[type] ?? gcpDefault)(resource);
 }
 
 export function mockResourceState(args: pulumi.runtime.MockResourceArgs): {

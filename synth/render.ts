@@ -9,29 +9,29 @@ import { isKubernetesObject, kubernetesName, labelParts } from "./names";
 import { type ProgramRun, type RecordedResource, SECRET_MASK } from "./recording";
 import { summaryMarkdown } from "./summary";
 
-export interface ResourceEntry {
-  urn: string;
-  type: string;
-  name: string;
-  parent: string;
-  provider: string;
-  dependencies: string[];
-  /** Pulumi's `protect` option: true where the engine refuses to delete the resource. */
-  protect: boolean;
-  inputs: Record<string, unknown>;
-}
+/**
+ * What resources.json keeps of each recorded resource, in this order: everything but the mocks'
+ * answers (state), the unmasked inputs and whether it is a custom resource.
+ */
+const ENTRY_FIELDS = [
+  "urn",
+  "type",
+  "name",
+  "parent",
+  "provider",
+  "dependencies",
+  "protect",
+  "inputs",
+] as const satisfies readonly (keyof RecordedResource)[];
+
+export type ResourceEntry = Pick<RecordedResource, (typeof ENTRY_FIELDS)[number]>;
 
 export function resourceEntries(run: ProgramRun): ResourceEntry[] {
-  return run.resources.map((r) => ({
-    urn: r.urn,
-    type: r.type,
-    name: r.name,
-    parent: r.parent,
-    provider: r.provider,
-    dependencies: r.dependencies,
-    protect: r.protect,
-    inputs: r.type === "kubernetes:core/v1:Secret" ? maskSecretData(r.inputs) : r.inputs,
-  }));
+  return run.resources.map((r) => {
+    const entry = Object.fromEntries(ENTRY_FIELDS.map((field) => [field, r[field]])) as ResourceEntry;
+    if (r.type === "kubernetes:core/v1:Secret") entry.inputs = maskSecretData(r.inputs);
+    return entry;
+  });
 }
 
 /** The Kubernetes provider treats all of a Secret's data as secret; so do the rendered files. */

@@ -27,7 +27,7 @@ from config import env
 
 logger = logging.getLogger(__name__)
 
-#: The contract name (components/k8s/appContract.ts ENV.batchToken); read from BATCH_API_TOKEN_FILE.
+#: The contract name (components/k8s/djangoApp/appContract.ts ENV.batchToken); read from BATCH_API_TOKEN_FILE.
 SETTING_NAME = "BATCH_API_TOKEN"
 #: Calls a minute, all callers and pods together: the load generator makes 60.
 CALLS_PER_MINUTE = 120

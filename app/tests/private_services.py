@@ -29,6 +29,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from .ports import free_port
+
 _PR_SET_PDEATHSIG = 1
 
 
@@ -36,12 +38,6 @@ def _die_with_parent() -> None:
     """Runs in the child before exec: Linux stops it when the test process dies, even by
     SIGKILL, so a killed run leaves no redis-server behind. (No library wraps prctl.)"""
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class RedisServer:

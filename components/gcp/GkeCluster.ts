@@ -11,7 +11,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { grantProjectRoles, serviceAccountId } from "../../lib/gcpIam";
+import { grantProjectRoles, serviceAccountId } from "./iam";
 import { gkeKubeconfig } from "./kubeconfig";
 import { PODS_RANGE, SERVICES_RANGE } from "./Network";
 

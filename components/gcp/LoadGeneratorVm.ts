@@ -5,8 +5,8 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceAccountId } from "../../lib/gcpIam";
 import { cloudInit } from "../loadgen/fortio";
+import { serviceAccountId } from "./iam";
 
 export interface LoadGeneratorVmArgs {
   project: string;

@@ -6,7 +6,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { LIVENESS_PATH } from "../k8s/appContract";
+import { LIVENESS_PATH } from "../k8s/djangoApp/appContract";
 import { type AlertRule, type AlertThresholds, alertRules, dashboardTiles } from "./alertRules";
 
 export interface MonitoringArgs {

@@ -9,11 +9,13 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_NAME } from "../k8s/appContract";
-import { appPodSpec } from "../k8s/appPod";
-import { appSelector, type EgressRule, egressPolicy } from "../k8s/networkPolicies";
-import { checkovSkips } from "../k8s/scannerSkips";
-import { type ResourceSizes, runOnceJobName, standardLabels } from "../k8s/specs";
+import { APP_NAME } from "../k8s/djangoApp/appContract";
+import { appPodSpec } from "../k8s/djangoApp/appPod";
+import { runOnceJobName } from "../k8s/specs/jobNames";
+import { standardLabels } from "../k8s/specs/labels";
+import { appSelector, type EgressRule, egressPolicy } from "../k8s/specs/networkPolicies";
+import type { ResourceSizes } from "../k8s/specs/resources";
+import { checkovSkips } from "../k8s/specs/scannerSkips";
 import { WorkloadIdentity } from "./WorkloadIdentity";
 
 export interface PreMigrationBackupArgs {
@@ -197,7 +199,7 @@ function createBackupJob(
               },
               { name: BACKUP_ENV.timeoutSeconds, value: String(BACKUP_TIMEOUT_SECONDS) },
             ],
-            sizes: BACKUP_SIZES,
+            resources: BACKUP_SIZES,
             serviceAccountName: serviceAccount.metadata.name,
             restartPolicy: "Never",
           }),

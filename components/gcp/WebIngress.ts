@@ -14,9 +14,9 @@ import {
   WEB_PORT,
   WEB_SERVICE_NAME,
   WEB_SERVICE_PORT,
-} from "../k8s/appContract";
-import type { Role } from "../k8s/appRoles";
-import { standardLabels } from "../k8s/specs";
+} from "../k8s/djangoApp/appContract";
+import type { Role } from "../k8s/djangoApp/appRoles";
+import { standardLabels } from "../k8s/specs/labels";
 import { modernTlsPolicy } from "./tlsPolicy";
 
 export interface WebIngressArgs {

@@ -4,7 +4,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { grantProjectRoles, serviceAccountId } from "../../lib/gcpIam";
+import { grantProjectRoles, serviceAccountId } from "./iam";
 
 export interface WorkloadIdentityArgs {
   project: string;

@@ -69,117 +69,131 @@ const CLOUD_SQL = {
 const REDIS_MEMORY = "redis.googleapis.com/stats/memory/usage_ratio";
 const UPTIME_PASSED = "monitoring.googleapis.com/uptime_check/check_passed";
 
+type AppQueries = ReturnType<typeof appQueries>;
+
+/** One rule as data: its title and signal read the thresholds (and the app's queries). */
+interface AlertRuleSpec {
+  id: string;
+  severity: AlertRule["severity"];
+  title: (t: AlertThresholds) => string;
+  signal: (q: AppQueries, t: AlertThresholds) => Signal;
+  runbook: string;
+}
+
+function promql(query: string, minutes: number): Signal {
+  return { kind: "promql", query, for: `${minutes * 60}s` };
+}
+
+/** Every rule, in the order the alert policies are created. */
+const ALERT_RULES: readonly AlertRuleSpec[] = [
+  {
+    id: "site-down",
+    title: () => "Site down: the liveness path fails from several locations",
+    severity: "CRITICAL",
+    signal: () => ({
+      kind: "metric",
+      resource: "uptime",
+      metric: UPTIME_PASSED,
+      threshold: 1,
+      for: "300s",
+      aligner: "ALIGN_NEXT_OLDER",
+      reducer: "REDUCE_COUNT_FALSE",
+      groupBy: ["resource.label.host"],
+    }),
+    runbook:
+      "No web pod answers /healthz through the load balancer. Check `kubectl get pods` (crash loops, pending pods), the web Deployment's events and the Ingress' backend health.",
+  },
+  {
+    id: "error-rate",
+    title: (t) => `More than ${t.errorRatePercent}% of responses are 5xx`,
+    severity: "ERROR",
+    signal: (q, t) => promql(`${q.errorRatePercent} > ${t.errorRatePercent}`, 5),
+    runbook:
+      "Read the web logs for ERROR lines (Logs Explorer, severity>=ERROR, or Sentry when configured); a recent rollout is the first suspect: roll back the image.",
+  },
+  {
+    id: "latency",
+    title: (t) => `p95 latency above ${t.latencyP95Ms} ms`,
+    severity: "WARNING",
+    signal: (q, t) => promql(`${q.latencyP95Ms} > ${t.latencyP95Ms}`, 10),
+    runbook:
+      "Compare the dashboard's database and cache timings: slow queries point at Cloud SQL (Query Insights), a saturated web tier at its CPU and the autoscaler's maximum.",
+  },
+  {
+    id: "queue-backlog",
+    title: (t) => `More than ${t.queueBacklog} tasks waiting`,
+    severity: "WARNING",
+    signal: (q, t) => promql(`${q.queueBacklog} > ${t.queueBacklog}`, 10),
+    runbook:
+      "Workers do not keep up: check the worker count and its autoscaler (at its maximum?), and failing tasks on the dashboard.",
+  },
+  {
+    id: "oldest-task",
+    title: (t) => `A task has waited more than ${t.oldestTaskSeconds} s`,
+    severity: "ERROR",
+    signal: (q, t) => promql(`${q.oldestTaskSeconds} > ${t.oldestTaskSeconds}`, 5),
+    runbook:
+      "Tasks are not being taken: check that workers run and are not stuck (their liveness probe, logs), and that they reach Redis.",
+  },
+  {
+    id: "no-worker",
+    title: () => "No Celery worker running",
+    severity: "CRITICAL",
+    signal: (q) => promql(`(${q.workers}) < 1`, 5),
+    runbook:
+      "Nothing runs tasks. `kubectl describe deployment celery-worker`: image pull errors, crash loops, or no node to schedule on.",
+  },
+  {
+    id: "beat-stale",
+    title: (t) => `Beat's heartbeat older than ${t.beatHeartbeatSeconds} s`,
+    severity: "ERROR",
+    signal: (q, t) => promql(`(${q.beatHeartbeatSeconds}) > ${t.beatHeartbeatSeconds}`, 5),
+    runbook:
+      "Periodic tasks are not sent. Check the celery-beat pod (exactly one, Recreate); its logs say whether it waits for the leader lock in PostgreSQL.",
+  },
+  {
+    id: "cloudsql-cpu",
+    title: (t) => `Cloud SQL CPU above ${t.cloudSqlCpuPercent}%`,
+    severity: "WARNING",
+    signal: (_, t) => googleMetric("cloudsql", CLOUD_SQL.cpu, t.cloudSqlCpuPercent / 100, "ALIGN_MEAN"),
+    runbook: "Find the expensive queries in Query Insights; raise cloudSqlTier if the load is legitimate.",
+  },
+  {
+    id: "cloudsql-disk",
+    title: (t) => `Cloud SQL storage above ${t.cloudSqlDiskPercent}%`,
+    severity: "ERROR",
+    signal: (_, t) => googleMetric("cloudsql", CLOUD_SQL.disk, t.cloudSqlDiskPercent / 100, "ALIGN_MEAN"),
+    runbook:
+      "Raise cloudSqlDiskGb (storage only grows) before the instance fills and stops accepting writes.",
+  },
+  {
+    id: "cloudsql-connections",
+    title: (t) => `More than ${t.cloudSqlConnections} Cloud SQL connections`,
+    severity: "WARNING",
+    signal: (_, t) =>
+      googleMetric("cloudsql", CLOUD_SQL.connections, t.cloudSqlConnections, "ALIGN_MAX", "REDUCE_SUM"),
+    runbook:
+      "Each web process and worker keeps a connection: more replicas mean more. Lower the autoscalers' maximums or raise the tier (its max_connections).",
+  },
+  {
+    id: "redis-memory",
+    title: (t) => `Memorystore memory above ${t.redisMemoryPercent}%`,
+    severity: "ERROR",
+    signal: (_, t) => googleMetric("redis", REDIS_MEMORY, t.redisMemoryPercent / 100, "ALIGN_MAX"),
+    runbook:
+      "The queue or the cache fills Redis. A long queue: see the backlog alert. Otherwise raise redisMemoryGb; cache keys expire and are evicted first.",
+  },
+];
+
 export function alertRules(namespace: string, t: AlertThresholds): AlertRule[] {
   const q = appQueries(namespace);
-  const promql = (query: string, minutes: number): Signal => ({
-    kind: "promql",
-    query,
-    for: `${minutes * 60}s`,
-  });
-  return [
-    {
-      id: "site-down",
-      title: "Site down: the liveness path fails from several locations",
-      severity: "CRITICAL",
-      signal: {
-        kind: "metric",
-        resource: "uptime",
-        metric: UPTIME_PASSED,
-        threshold: 1,
-        for: "300s",
-        aligner: "ALIGN_NEXT_OLDER",
-        reducer: "REDUCE_COUNT_FALSE",
-        groupBy: ["resource.label.host"],
-      },
-      runbook:
-        "No web pod answers /healthz through the load balancer. Check `kubectl get pods` (crash loops, pending pods), the web Deployment's events and the Ingress' backend health.",
-    },
-    {
-      id: "error-rate",
-      title: `More than ${t.errorRatePercent}% of responses are 5xx`,
-      severity: "ERROR",
-      signal: promql(`${q.errorRatePercent} > ${t.errorRatePercent}`, 5),
-      runbook:
-        "Read the web logs for ERROR lines (Logs Explorer, severity>=ERROR, or Sentry when configured); a recent rollout is the first suspect: roll back the image.",
-    },
-    {
-      id: "latency",
-      title: `p95 latency above ${t.latencyP95Ms} ms`,
-      severity: "WARNING",
-      signal: promql(`${q.latencyP95Ms} > ${t.latencyP95Ms}`, 10),
-      runbook:
-        "Compare the dashboard's database and cache timings: slow queries point at Cloud SQL (Query Insights), a saturated web tier at its CPU and the autoscaler's maximum.",
-    },
-    {
-      id: "queue-backlog",
-      title: `More than ${t.queueBacklog} tasks waiting`,
-      severity: "WARNING",
-      signal: promql(`${q.queueBacklog} > ${t.queueBacklog}`, 10),
-      runbook:
-        "Workers do not keep up: check the worker count and its autoscaler (at its maximum?), and failing tasks on the dashboard.",
-    },
-    {
-      id: "oldest-task",
-      title: `A task has waited more than ${t.oldestTaskSeconds} s`,
-      severity: "ERROR",
-      signal: promql(`${q.oldestTaskSeconds} > ${t.oldestTaskSeconds}`, 5),
-      runbook:
-        "Tasks are not being taken: check that workers run and are not stuck (their liveness probe, logs), and that they reach Redis.",
-    },
-    {
-      id: "no-worker",
-      title: "No Celery worker running",
-      severity: "CRITICAL",
-      signal: promql(`(${q.workers}) < 1`, 5),
-      runbook:
-        "Nothing runs tasks. `kubectl describe deployment celery-worker`: image pull errors, crash loops, or no node to schedule on.",
-    },
-    {
-      id: "beat-stale",
-      title: `Beat's heartbeat older than ${t.beatHeartbeatSeconds} s`,
-      severity: "ERROR",
-      signal: promql(`(${q.beatHeartbeatSeconds}) > ${t.beatHeartbeatSeconds}`, 5),
-      runbook:
-        "Periodic tasks are not sent. Check the celery-beat pod (exactly one, Recreate); its logs say whether it waits for the leader lock in PostgreSQL.",
-    },
-    {
-      id: "cloudsql-cpu",
-      title: `Cloud SQL CPU above ${t.cloudSqlCpuPercent}%`,
-      severity: "WARNING",
-      signal: googleMetric("cloudsql", CLOUD_SQL.cpu, t.cloudSqlCpuPercent / 100, "ALIGN_MEAN"),
-      runbook: "Find the expensive queries in Query Insights; raise cloudSqlTier if the load is legitimate.",
-    },
-    {
-      id: "cloudsql-disk",
-      title: `Cloud SQL storage above ${t.cloudSqlDiskPercent}%`,
-      severity: "ERROR",
-      signal: googleMetric("cloudsql", CLOUD_SQL.disk, t.cloudSqlDiskPercent / 100, "ALIGN_MEAN"),
-      runbook:
-        "Raise cloudSqlDiskGb (storage only grows) before the instance fills and stops accepting writes.",
-    },
-    {
-      id: "cloudsql-connections",
-      title: `More than ${t.cloudSqlConnections} Cloud SQL connections`,
-      severity: "WARNING",
-      signal: googleMetric(
-        "cloudsql",
-        CLOUD_SQL.connections,
-        t.cloudSqlConnections,
-        "ALIGN_MAX",
-        "REDUCE_SUM",
-      ),
-      runbook:
-        "Each web process and worker keeps a connection: more replicas mean more. Lower the autoscalers' maximums or raise the tier (its max_connections).",
-    },
-    {
-      id: "redis-memory",
-      title: `Memorystore memory above ${t.redisMemoryPercent}%`,
-      severity: "ERROR",
-      signal: googleMetric("redis", REDIS_MEMORY, t.redisMemoryPercent / 100, "ALIGN_MAX"),
-      runbook:
-        "The queue or the cache fills Redis. A long queue: see the backlog alert. Otherwise raise redisMemoryGb; cache keys expire and are evicted first.",
-    },
-  ];
+  return ALERT_RULES.map(({ id, title, severity, signal, runbook }) => ({
+    id,
+    title: title(t),
+    severity,
+    signal: signal(q, t),
+    runbook,
+  }));
 }
 
 function googleMetric(

@@ -5,8 +5,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { namespaceBaseline } from "./networkPolicies";
-import { ownershipLabels } from "./specs";
+import { ownershipLabels } from "./specs/labels";
+import { namespaceBaseline } from "./specs/networkPolicies";
 
 export const POD_SECURITY_LABELS = {
   "pod-security.kubernetes.io/enforce": "restricted",

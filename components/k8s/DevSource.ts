@@ -5,8 +5,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_NAME } from "./appContract";
-import { standardLabels } from "./specs";
+import { APP_NAME } from "./djangoApp/appContract";
+import { standardLabels } from "./specs/labels";
 
 export interface DevSourceArgs {
   namespace: pulumi.Input<string>;

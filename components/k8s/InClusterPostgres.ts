@@ -8,25 +8,21 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { IN_CLUSTER_MAX_CONNECTIONS } from "../../lib/postgresLimits";
-import { DATABASE_SECRET_KEYS, DATABASE_SECRETS_DIR, ENV, secretFileEnv } from "./appContract";
+import { DATABASE_SECRET_KEYS, DATABASE_SECRETS_DIR, ENV, secretFileEnv } from "./djangoApp/appContract";
+import { PostgresCredentials } from "./PostgresCredentials";
 import {
   createStoreEndpoint,
   hostWhenReady,
   type StoreShape,
   storeEgress,
   storeWorkloadMeta,
-} from "./dataStore";
-import type { EgressRule, NetworkPolicyPeer } from "./networkPolicies";
-import { PostgresCredentials } from "./PostgresCredentials";
-import {
-  execProbe,
-  hardenedContainer,
-  isolatedPod,
-  type ResourceSizes,
-  resources,
-  scratchVolumes,
-  standardLabels,
-} from "./specs";
+} from "./specs/dataStore";
+import { standardLabels } from "./specs/labels";
+import type { EgressRule, NetworkPolicyPeer } from "./specs/networkPolicies";
+import { execProbe } from "./specs/probes";
+import { type ResourceSizes, resources } from "./specs/resources";
+import { hardenedContainer, isolatedPod } from "./specs/security";
+import { scratchVolumes } from "./specs/volumes";
 
 /** hostPath: a PersistentVolume on the node (single-node minikube); storageClass: a claim on a StorageClass. */
 export type PostgresStorage = "hostPath" | "storageClass";
@@ -44,7 +40,7 @@ export interface InClusterPostgresArgs {
   user?: string;
   /** Who may connect; the namespace denies everyone else. */
   clients: NetworkPolicyPeer[];
-  sizes?: ResourceSizes;
+  resources?: ResourceSizes;
 }
 
 export const POSTGRES_STORE: StoreShape = {
@@ -149,7 +145,7 @@ export function createPostgresStorage(
 
 /** One PostgreSQL pod on the claim, reading its credentials as files. Pure. */
 export function postgresStatefulSetArgs(
-  args: Pick<InClusterPostgresArgs, "namespace" | "image" | "sizes">,
+  args: Pick<InClusterPostgresArgs, "namespace" | "image" | "resources">,
   claimName: pulumi.Input<string>,
   credentialsSecretName: pulumi.Input<string>,
 ): k8s.apps.v1.StatefulSetArgs {
@@ -191,7 +187,7 @@ export function postgresStatefulSetArgs(
                 { name: "PGDATA", value: `${DATA_DIR}/pgdata` },
               ],
               ports: [{ name: POSTGRES_STORE.portName, containerPort: POSTGRES_STORE.port }],
-              resources: resources(args.sizes ?? DEFAULT_SIZES),
+              resources: resources(args.resources ?? DEFAULT_SIZES),
               readinessProbe: ready,
               livenessProbe: { ...ready, periodSeconds: 20, failureThreshold: 6 },
               startupProbe: { ...ready, periodSeconds: 5, failureThreshold: 60 },

@@ -14,21 +14,17 @@ import {
   type StoreShape,
   storeEgress,
   storeWorkloadMeta,
-} from "./dataStore";
-import type { EgressRule, NetworkPolicyPeer } from "./networkPolicies";
-import {
-  execProbe,
-  hardenedContainer,
-  isolatedPod,
-  type ResourceSizes,
-  resources,
-  standardLabels,
-} from "./specs";
+} from "./specs/dataStore";
+import { standardLabels } from "./specs/labels";
+import type { EgressRule, NetworkPolicyPeer } from "./specs/networkPolicies";
+import { execProbe } from "./specs/probes";
+import { type ResourceSizes, resources } from "./specs/resources";
+import { hardenedContainer, isolatedPod } from "./specs/security";
 
 export interface InClusterRedisArgs {
   namespace: pulumi.Input<string>;
   image: string;
-  sizes?: ResourceSizes;
+  resources?: ResourceSizes;
   /** The claim that keeps the append-only file: its size, and its StorageClass (undefined: the cluster's default). */
   storage?: { size: string; storageClass?: string };
   /** Who may connect; the namespace denies everyone else. */
@@ -56,7 +52,7 @@ export class InClusterRedis extends pulumi.ComponentResource {
   constructor(name: string, args: InClusterRedisArgs, opts?: pulumi.ComponentResourceOptions) {
     super("django-k8s:k8s:InClusterRedis", name, {}, opts);
     const parent = { parent: this };
-    const sizes = args.sizes ?? DEFAULT_SIZES;
+    const sizes = args.resources ?? DEFAULT_SIZES;
 
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, parent);
     const config = new k8s.core.v1.Secret(

@@ -2,10 +2,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BATCH_PAYLOAD_FILE, batchPayload, FORTIO_IMAGE, loadStreams } from "../loadgen/fortio";
-import { APP_NAME, WEB_PORT, WEB_SERVICE_PORT } from "./appContract";
-import { egressPolicy, toPods } from "./networkPolicies";
-import { checkovSkips } from "./scannerSkips";
-import { hardenedContainer, isolatedPod, resources, selectorLabels, standardLabels } from "./specs";
+import { APP_NAME, WEB_PORT, WEB_SERVICE_PORT } from "./djangoApp/appContract";
+import { selectorLabels, standardLabels } from "./specs/labels";
+import { egressPolicy, toPods } from "./specs/networkPolicies";
+import { resources } from "./specs/resources";
+import { checkovSkips } from "./specs/scannerSkips";
+import { hardenedContainer, isolatedPod } from "./specs/security";
 
 export interface LoadGeneratorArgs {
   namespace: pulumi.Input<string>;

@@ -8,9 +8,15 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_NAME, METRICS_PATH, METRICS_PORT, METRICS_PORT_NAME, METRICS_ROLES } from "./appContract";
-import { appSelector, type IngressRule, ingressPolicy, tcp } from "./networkPolicies";
-import { selectorLabels, standardLabels } from "./specs";
+import {
+  APP_NAME,
+  METRICS_PATH,
+  METRICS_PORT,
+  METRICS_PORT_NAME,
+  METRICS_ROLES,
+} from "./djangoApp/appContract";
+import { selectorLabels, standardLabels } from "./specs/labels";
+import { appSelector, type IngressRule, ingressPolicy, tcp } from "./specs/networkPolicies";
 
 /** Where GKE runs the managed collectors, and their pods' label. */
 export const GMP_NAMESPACE = "gmp-system";

@@ -6,8 +6,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV } from "./appContract";
-import { standardLabels } from "./specs";
+import { ENV } from "./djangoApp/appContract";
+import { standardLabels } from "./specs/labels";
 
 export const POSTGRES_CREDENTIALS_SECRET = "postgres-credentials";
 

@@ -12,7 +12,7 @@ import {
   type QueueScaling,
   queueScalerSpec,
   redisConnection,
-} from "./scaling";
+} from "./specs/scaling";
 
 export interface WorkloadScalingArgs {
   namespace: pulumi.Input<string>;

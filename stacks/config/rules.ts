@@ -4,7 +4,7 @@
  * reported once, by its own validator, and the rest are still checked.
  */
 import * as ipaddr from "ipaddr.js";
-import { connectionBudget } from "../../components/k8s/connectionBudget";
+import { connectionBudget } from "../../components/k8s/djangoApp/connectionBudget";
 import { zonesOf } from "../../lib/gcpRegions";
 import { cloudSqlMaxConnections, IN_CLUSTER_MAX_CONNECTIONS } from "../../lib/postgresLimits";
 import { cpuMillicores } from "../../lib/quantity";
@@ -106,8 +106,8 @@ function connectionBudgetRules(v: Valid): string[] {
   const database = connectionLimit(v);
   if (!database || !webMaxReplicas || !webCpuLimit || !workerMaxReplicas || !workerCpuLimit) return [];
   const budget = connectionBudget({
-    web: { maxReplicas: webMaxReplicas, sizes: { cpuLimit: webCpuLimit } },
-    worker: { maxReplicas: workerMaxReplicas, sizes: { cpuLimit: workerCpuLimit } },
+    web: { maxReplicas: webMaxReplicas, resources: { cpuLimit: webCpuLimit } },
+    worker: { maxReplicas: workerMaxReplicas, resources: { cpuLimit: workerCpuLimit } },
   });
   if (budget.total <= database.limit) return [];
   const { web, worker } = budget;

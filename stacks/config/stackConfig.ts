@@ -3,9 +3,9 @@
  * types come from the key table (ConfigValues), so a new allowed value needs one edit there.
  */
 import type { AlertThresholds } from "../../components/gcp/alertRules";
+import type { DjangoAppArgs } from "../../components/k8s/djangoApp";
 import type { PostgresStorage } from "../../components/k8s/InClusterPostgres";
-import type { CpuScaling, QueueScaling } from "../../components/k8s/scaling";
-import type { ResourceSizes } from "../../components/k8s/specs";
+import type { CpuScaling, QueueScaling } from "../../components/k8s/specs/scaling";
 import type { ConfigValues } from "./keys";
 
 interface CommonConfig {
@@ -16,15 +16,9 @@ interface CommonConfig {
   /** An existing image; undefined means build app/. */
   image?: string;
   django: { allowedHosts: string[]; csrfTrustedOrigins: string[]; https: boolean };
-  web: { replicas: number; resources: ResourceSizes; scaling: CpuScaling };
-  worker: {
-    replicas: number;
-    resources: ResourceSizes;
-    shutdownSeconds: number;
-    taskTimeLimitSeconds: number;
-    visibilityTimeoutSeconds: number;
-    scaling: CpuScaling | QueueScaling;
-  };
+  /** The shapes DjangoApp takes: what config sets of each workload is handed on as it is. */
+  web: Pick<DjangoAppArgs["web"], "replicas" | "resources" | "scaling">;
+  worker: DjangoAppArgs["worker"];
   flower: { user: string };
   /** Requests per second, or undefined when the load generator is off. */
   loadGenerator?: { rate: number };

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { SKIP_REASONS } from "../../components/k8s/scannerSkips";
+import { SKIP_REASONS } from "../../components/k8s/specs/scannerSkips";
 import { componentTokens, generatedDocs } from "../../scripts/docs";
 import { ROOT } from "../../synth/stackFiles";
 

@@ -54,11 +54,33 @@ const environmentOf = (job: Job) =>
   typeof job.environment === "string" ? job.environment : job.environment?.name;
 /** A GitHub Actions expression as it appears in a workflow: expression("vars.X") is ${{ vars.X }}. */
 const expression = (inner: string) => `\${{ ${inner} }}`;
+/** The jobs of the reusable workflow a job calls (`uses: ./.github/workflows/<file>`), if any. */
+const calledJobs = (job: Job): Job[] =>
+  job.uses?.startsWith("./.github/workflows/") ? Object.values(workflow(path.basename(job.uses)).jobs) : [];
+/** A reusable workflow's job as a caller's `with:` makes it: every ${{ inputs.x }} replaced by its value. */
+function instantiate(job: Job, inputs: Record<string, unknown>): Job {
+  const text = JSON.stringify(job).replace(/\$\{\{ inputs\.([\w-]+) \}\}/g, (whole, name: string) =>
+    name in inputs ? String(inputs[name]) : whole,
+  );
+  return JSON.parse(text) as Job;
+}
+/** What a deploy job of deploy.yml runs for its stack: the called workflow's one job, with its inputs. */
+function deployJob(stack: string): Job {
+  const caller = workflow("deploy.yml").jobs[stack]!;
+  const called = calledJobs(caller);
+  expect(called, stack).toHaveLength(1);
+  return instantiate(called[0]!, (caller as Job & { with?: Record<string, unknown> }).with ?? {});
+}
 const sdkVersion = () => JSON.parse(read(path.join(ROOT, "package.json"))).dependencies["@pulumi/pulumi"];
 
 describe("every workflow", () => {
-  it("is one of: pull requests, deploys, and the tests both call", () => {
-    expect(workflowFiles().sort()).toEqual(["deploy.yml", "pull-request.yml", "test.yml"]);
+  it("is one of: pull requests, deploys (one stack's deploy, called per stack), and the tests both call", () => {
+    expect(workflowFiles().sort()).toEqual([
+      "deploy-stack.yml",
+      "deploy.yml",
+      "pull-request.yml",
+      "test.yml",
+    ]);
   });
 
   it("pins every action to a full commit SHA with its version in a comment", () => {
@@ -83,7 +105,8 @@ describe("every workflow", () => {
         const granted = job.permissions ?? {};
         expect(job.permissions, `${file} ${name}`).toBeDefined();
         expect(granted.contents, `${file} ${name}`).toBe("read");
-        const authenticates = setupStep(job) !== undefined;
+        const authenticates =
+          setupStep(job) !== undefined || calledJobs(job).some((called) => setupStep(called));
         // The OIDC token only where Google credentials are needed.
         expect(granted["id-token"] === "write", `${file} ${name} id-token`).toBe(authenticates);
         const comments = pulumiStep(job)?.with?.["comment-on-pr"] === true;
@@ -118,11 +141,8 @@ describe("every workflow", () => {
         expect(step.with!["pulumi-version"], file).toBe(sdkVersion());
         expect(step.with!.policyPacks).toBe("policy");
         const stack = String(step.with!["stack-name"]);
-        expect(String(step.with!.policyPackConfigs)).toBe(
-          stack.includes("matrix")
-            ? `policy/gcp-${expression("matrix.stack")}.json`
-            : `policy/gcp-${stack}.json`,
-        );
+        // The stack named once: literally, or by the same expression (matrix or workflow input).
+        expect(String(step.with!.policyPackConfigs)).toBe(`policy/gcp-${stack}.json`);
         expect(step.with!["cloud-url"]).toBe(expression("vars.PULUMI_BACKEND_URL"));
       }
   });
@@ -173,13 +193,27 @@ describe("deploy workflow", () => {
     expect(wf().jobs.prod!.needs).toBe("dev");
   });
 
+  it("runs dev and prod by one reusable workflow, told only the stack", () => {
+    for (const stack of DEPLOY_ENVIRONMENTS) {
+      const caller = wf().jobs[stack]! as Job & { with?: Record<string, unknown> };
+      expect(caller.uses).toBe("./.github/workflows/deploy-stack.yml");
+      expect(caller.with).toEqual({ stack });
+    }
+    expect(Object.keys(workflow("deploy-stack.yml").on)).toEqual(["workflow_call"]);
+  });
+
   it("runs each `pulumi up` in the GitHub environment the deployer is bound to", () => {
     for (const stack of DEPLOY_ENVIRONMENTS) {
-      const job = wf().jobs[stack]!;
+      const job = deployJob(stack);
       // bootstrap/ lets exactly these environments' jobs act as the deployer.
       expect(environmentOf(job)).toBe(stack);
       expect(setupStep(job)!.with!["service-account"]).toBe(expression("vars.GCP_DEPLOYER_SERVICE_ACCOUNT"));
-      expect(pulumiStep(job)?.with).toMatchObject({ command: "up", "stack-name": stack });
+      expect(pulumiStep(job)?.with).toMatchObject({
+        command: "up",
+        "stack-name": stack,
+        policyPackConfigs: `policy/gcp-${stack}.json`,
+      });
+      expect(fs.existsSync(path.join(ROOT, "policy", `gcp-${stack}.json`)), stack).toBe(true);
       // Queued, never cancelled halfway through an update.
       expect(job.concurrency).toEqual({ group: `pulumi-${stack}`, "cancel-in-progress": false });
     }
@@ -187,7 +221,7 @@ describe("deploy workflow", () => {
 });
 
 describe("deploy workflow: smoke check and rollback", () => {
-  const jobOf = (stack: string) => workflow("deploy.yml").jobs[stack]!;
+  const jobOf = deployJob;
   const stepNamed = (job: Job, name: string) => {
     const found = (job.steps ?? []).find((s) => s.name === name);
     if (!found) throw new Error(`no step "${name}"`);
@@ -251,11 +285,6 @@ describe("deploy workflow: smoke check and rollback", () => {
     expect(fs.readFileSync(summary, "utf8")).toBe(
       `\n**Deploy of \`app@sha256:new\` failed its smoke check; ${message}.**\n`,
     );
-  });
-
-  it("reads back the output the stack records its previous image under", () => {
-    const gcpStack = read(path.join(ROOT, "stacks", "gcp.ts"));
-    expect(gcpStack).toMatch(/previousImage: previousImage\(\)/);
   });
 });
 

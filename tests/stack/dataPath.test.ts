@@ -10,8 +10,8 @@ import {
   WEB_DRAIN,
   webDrainProblems,
   webGraceSeconds,
-} from "../../components/k8s/appContract";
-import { DATABASE_CLIENT_ROLES } from "../../components/k8s/appRoles";
+} from "../../components/k8s/djangoApp/appContract";
+import { DATABASE_CLIENT_ROLES } from "../../components/k8s/djangoApp/appRoles";
 import { redisServerSettings } from "../../lib/redisServer";
 import type { ProgramRun } from "../../synth/recording";
 import { manifests } from "../../synth/render";

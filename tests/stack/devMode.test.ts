@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEV_COMMANDS, ENV } from "../../components/k8s/appContract";
+import { DEV_COMMANDS, ENV } from "../../components/k8s/djangoApp/appContract";
 import { restrictedViolations } from "../../lib/podSecurity";
 import type { ProgramRun } from "../../synth/recording";
 import { manifests } from "../../synth/render";

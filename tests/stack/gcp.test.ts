@@ -4,7 +4,7 @@ import { DATABASE_FLAGS } from "../../components/gcp/CloudSqlPostgres";
 import { CLOUD_SQL_PROXY_IMAGE } from "../../components/gcp/cloudSqlProxy";
 import { NODE_ROLES } from "../../components/gcp/GkeCluster";
 import { APIS } from "../../components/gcp/ProjectApis";
-import { ENV } from "../../components/k8s/appContract";
+import { ENV } from "../../components/k8s/djangoApp/appContract";
 import type { ProgramRun, RecordedResource } from "../../synth/recording";
 import { manifests } from "../../synth/render";
 import { manifest, programRun } from "./runs";

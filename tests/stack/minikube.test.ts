@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { COMMANDS, DATABASE_SECRET_KEYS, ENV } from "../../components/k8s/appContract";
+import { COMMANDS, DATABASE_SECRET_KEYS, ENV } from "../../components/k8s/djangoApp/appContract";
 import { byName, manifest, programRun } from "./runs";
 
 const K = {

@@ -14,7 +14,7 @@ import {
   METRICS_PORT,
   METRICS_PORT_NAME,
   METRICS_ROLES,
-} from "../../components/k8s/appContract";
+} from "../../components/k8s/djangoApp/appContract";
 import { GMP_NAMESPACE } from "../../components/k8s/ManagedPrometheus";
 import { monitoringProblems } from "../../policy/monitoring";
 import type { ProgramRun } from "../../synth/recording";

@@ -10,8 +10,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { APP_SECRET_KEYS, DATABASE_SECRET_KEYS, ENV, SECRETS_READ } from "../../components/k8s/appContract";
-import { APP_COMPONENTS, type AppComponent } from "../../components/k8s/appRoles";
+import {
+  APP_SECRET_KEYS,
+  DATABASE_SECRET_KEYS,
+  ENV,
+  SECRETS_READ,
+} from "../../components/k8s/djangoApp/appContract";
+import { APP_COMPONENTS, type AppComponent } from "../../components/k8s/djangoApp/appRoles";
 import type { ProgramRun } from "../../synth/recording";
 import { manifests } from "../../synth/render";
 import { ROOT } from "../../synth/stackFiles";

@@ -3,8 +3,14 @@
  * cannot be removed in production (Pulumi's protect plus the providers' own guards) and stays
  * removable in development, and all of it following the environment, not the stack's name.
  */
+import { execFile } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import {
   BACKUP_COMMAND,
@@ -17,8 +23,55 @@ import { IMAGE_OUTPUT } from "../../stacks/previousImage";
 import type { ProgramRun, RecordedResource } from "../../synth/recording";
 import { resourceEntries } from "../../synth/render";
 import { ROOT } from "../../synth/stackFiles";
+import { deployOutputsRead } from "../support/deployWorkflow";
 import { DEV_AS_PRODUCTION } from "./configurations";
 import { programRun } from "./runs";
+
+const PYTHON = path.join(ROOT, ".venv", "bin", "python");
+const execFileAsync = promisify(execFile);
+
+/**
+ * A local stand-in for Google's token endpoint and the SQL Admin API: a service account key of
+ * its own whose token_uri is the fake (the ADC source that honours it), every backup run it was
+ * asked for, and each answered as done at once.
+ */
+async function fakeSqlAdmin() {
+  const backups: { path: string; description: string }[] = [];
+  const server = http.createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk) => {
+      body += chunk;
+    });
+    request.on("end", () => {
+      response.setHeader("content-type", "application/json");
+      if (request.url === "/token") {
+        response.end(JSON.stringify({ access_token: "fake", expires_in: 3600, token_type: "Bearer" }));
+        return;
+      }
+      if (request.method === "POST" && request.url?.endsWith("/backupRuns"))
+        backups.push({ path: request.url, description: JSON.parse(body).description });
+      response.end(JSON.stringify({ name: "operation-1", status: "DONE" }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "backup-"));
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const credentials = path.join(dir, "credentials.json");
+  fs.writeFileSync(
+    credentials,
+    JSON.stringify({
+      type: "service_account",
+      project_id: "fake",
+      private_key_id: "fake",
+      private_key: privateKey.export({ type: "pkcs8", format: "pem" }),
+      client_email: "backup@fake.iam.gserviceaccount.com",
+      client_id: "1",
+      token_uri: `${url}/token`,
+    }),
+  );
+  return { url, dir, credentials, backups, close: () => server.close() };
+}
 
 const T = {
   job: "kubernetes:batch/v1:Job",
@@ -108,8 +161,37 @@ describe.each(PRODUCTION)("%s: a backup before each migration", (name) => {
     );
     expect(env[BACKUP_ENV.instance]).toBe(props(one(r, T.sql)).name ?? (one(r, T.sql).state as any).name);
     expect(env[BACKUP_ENV.project]).toBe(props(one(r, T.sql)).project);
-    const command = fs.readFileSync(path.join(ROOT, "app/ops/cloudsql_backup.py"), "utf8");
-    for (const variable of Object.values(BACKUP_ENV)) expect(command).toContain(`"${variable}"`);
+  });
+
+  it("runs the command with exactly the Job's environment: it backs up that instance, with that description", async () => {
+    const container = props(jobOf(run(), "backup")[0]!).spec.template.spec.containers[0];
+    const env: Record<string, string> = Object.fromEntries(
+      container.env.map((e: { name: string; value: string }) => [e.name, e.value]),
+    );
+    expect(container.command).toEqual([...BACKUP_COMMAND]);
+    const api = await fakeSqlAdmin();
+    try {
+      const [python, ...args] = container.command as string[];
+      expect(python).toBe("python");
+      await execFileAsync(PYTHON, [...args, "--api-url", api.url], {
+        cwd: path.join(ROOT, "app"),
+        env: {
+          PATH: "/usr/bin:/bin",
+          HOME: api.dir,
+          GOOGLE_APPLICATION_CREDENTIALS: api.credentials,
+          ...env,
+        },
+        timeout: 30_000,
+      });
+      expect(api.backups).toEqual([
+        {
+          path: `/v1/projects/${env[BACKUP_ENV.project]}/instances/${env[BACKUP_ENV.instance]}/backupRuns`,
+          description: env[BACKUP_ENV.description],
+        },
+      ]);
+    } finally {
+      api.close();
+    }
   });
 });
 
@@ -169,5 +251,12 @@ describe("the image a rollback returns to", () => {
       // Read back from the stack's own last outputs; the mocks answer as on a first deploy.
       expect(run.outputs.previousImage).toEqual({ value: "", secret: false });
     }
+  });
+
+  it("is, with every other output the deploy workflow reads, an output of dev and prod", () => {
+    const read = deployOutputsRead();
+    expect(read).toEqual(expect.arrayContaining(["appUrl", "image", "previousImage"]));
+    for (const run of [RUNS.prod(), RUNS.dev()])
+      expect(Object.keys(run.outputs)).toEqual(expect.arrayContaining(read));
   });
 });

@@ -1,10 +1,11 @@
 /**
  * Both sides of the app contract: every environment variable the program sets is read by the
- * app, every command the pods run exists in the image, and the fixed paths and ids agree.
+ * app when it runs, every command the pods run exists in the image, and the fixed paths and ids
+ * the app uses are the program's.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   APP_SECRETS_DIR,
   APP_UID,
@@ -14,33 +15,36 @@ import {
   FLOWER_HEALTH_PATH,
   LIVENESS_PATH,
   READINESS_PATH,
+  WEB_DRAIN,
   WEB_PORT,
   WORKER_HEARTBEAT_FILE,
-} from "../../components/k8s/appContract";
+} from "../../components/k8s/djangoApp/appContract";
 import { ROOT } from "../../synth/stackFiles";
+import { type AppSide, appSide } from "../support/appSide";
 
 const appDir = path.join(ROOT, "app");
-
 const read = (file: string) => fs.readFileSync(path.join(appDir, file), "utf8");
-function pythonSources(dir = appDir): string {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => !["tests", "bench", "staticfiles", "__pycache__"].includes(e.name))
-    .map((e) =>
-      e.isDirectory()
-        ? pythonSources(path.join(dir, e.name))
-        : e.name.endsWith(".py")
-          ? fs.readFileSync(path.join(dir, e.name), "utf8")
-          : "",
-    )
-    .join("\n");
+
+/** The Dockerfile's instructions, by name: each instruction's arguments, in order. */
+function dockerfile(): Record<string, string[]> {
+  const instructions: Record<string, string[]> = {};
+  for (const line of read("Dockerfile").replace(/\\\n/g, " ").split("\n")) {
+    const match = /^([A-Z]+)\s+(.*)$/.exec(line.trim());
+    if (!match) continue;
+    const list = instructions[match[1]!] ?? [];
+    list.push(match[2]!.trim());
+    instructions[match[1]!] = list;
+  }
+  return instructions;
 }
 
 describe("the app contract", () => {
-  const sources = pythonSources();
+  // Both sides from one table: every name and value below is the program's (appContract.ts),
+  // and the app's side is what the app does when it runs (tests/support/app_side.py).
+  const app = beforeAllApp();
 
   it.each(Object.values(ENV))("the app reads %s", (name) => {
-    expect(sources).toMatch(new RegExp(`["']${name}["']`));
+    expect([...app().read, app().metricsPortName]).toContain(name);
   });
 
   it("Flower reads its basic auth from the mounted Secret (app/flowerconfig.py)", () => {
@@ -51,30 +55,42 @@ describe("the app contract", () => {
   });
 
   it("the image runs as the UID the pods are given, with the settings module the pods rely on", () => {
-    expect(read("Dockerfile")).toContain(`USER ${APP_UID}:${APP_UID}`);
+    const instructions = dockerfile();
+    expect(instructions.USER?.at(-1)).toBe(`${APP_UID}:${APP_UID}`);
     // The pods set no DJANGO_SETTINGS_MODULE: the image does (wiring.test.ts assumes the same).
-    expect(read("Dockerfile")).toContain("DJANGO_SETTINGS_MODULE=config.settings");
+    expect(instructions.ENV?.join(" ")).toMatch(/\bDJANGO_SETTINGS_MODULE=config\.settings\b/);
   });
 
-  it("every role's entry point exists", () => {
+  it("every role's entry point is the app's", () => {
     expect(COMMANDS.web[1]).toBe("config.wsgi:application");
     expect(fs.existsSync(path.join(appDir, "config", "wsgi.py"))).toBe(true);
-    expect(read("gunicorn.conf.py")).toContain("os.environ.get('PORT', '8000')");
-    expect(WEB_PORT).toBe(8000);
+    expect(app().bind).toBe(`0.0.0.0:${WEB_PORT}`);
     expect(fs.existsSync(path.join(appDir, "manage.py"))).toBe(true);
-    for (const role of ["worker", "beat", "flower"] as const) {
-      expect(COMMANDS[role].slice(0, 3)).toEqual(["celery", "-A", "config"]);
-    }
-    expect(read("config/celery.py")).toContain('Celery("config"');
+    for (const role of ["worker", "beat", "flower"] as const)
+      expect(COMMANDS[role].slice(0, 3)).toEqual(["celery", "-A", app().celeryMain]);
+  });
+
+  it("web's drain on stop has the app's own defaults (drain.py's pause, gunicorn's graceful timeout)", () => {
+    expect(app().drainPauseSeconds).toBe(WEB_DRAIN.preStopPauseSeconds);
+    expect(app().gracefulTimeoutSeconds).toBe(WEB_DRAIN.gracefulTimeoutSeconds);
+    expect(app().read).toContain(ENV.gunicornGracefulTimeout);
   });
 
   it("the probes use the app's paths and heartbeat files", () => {
-    const health = read("config/health.py");
-    expect(health).toContain(`LIVENESS_PATH = "${LIVENESS_PATH}"`);
-    expect(health).toContain(`READINESS_PATH = "${READINESS_PATH}"`);
-    const heartbeat = read("heartbeat.py");
-    expect(heartbeat).toContain(`"${WORKER_HEARTBEAT_FILE}"`);
-    expect(heartbeat).toContain(`"${BEAT_HEARTBEAT_FILE}"`);
+    expect(app().livenessPath).toBe(LIVENESS_PATH);
+    expect(app().readinessPath).toBe(READINESS_PATH);
+    expect(app().workerHeartbeatFile).toBe(WORKER_HEARTBEAT_FILE);
+    expect(app().beatHeartbeatFile).toBe(BEAT_HEARTBEAT_FILE);
+    expect(app().batchTokenName).toBe(ENV.batchToken);
     expect(FLOWER_HEALTH_PATH).toBe("/healthcheck");
   });
 });
+
+/** The app's side, run once before the file's tests. */
+function beforeAllApp(): () => AppSide {
+  let side: AppSide | undefined;
+  beforeAll(() => {
+    side = appSide();
+  });
+  return () => side!;
+}

@@ -5,9 +5,9 @@ import {
   DATABASE_SECRET_KEYS,
   DATABASE_SECRETS_DIR,
   ENV,
-} from "../../components/k8s/appContract";
-import { settingsData } from "../../components/k8s/appSettings";
-import { type AppVolumes, appVolumes } from "../../components/k8s/appVolumes";
+} from "../../components/k8s/djangoApp/appContract";
+import { settingsData } from "../../components/k8s/djangoApp/appSettings";
+import { type AppVolumes, appVolumes } from "../../components/k8s/djangoApp/appVolumes";
 
 const SECRETS = { appSecretName: "app-secret", databaseSecretName: "postgres-credentials" };
 

@@ -4,29 +4,29 @@
  * when the autoscalers' maximums would exceed the database's max_connections.
  */
 import { describe, expect, it } from "vitest";
-import { ENV } from "../../components/k8s/appContract";
-import { roleSpecs } from "../../components/k8s/appRoles";
-import { connectionBudget, rolloutSurge } from "../../components/k8s/connectionBudget";
+import { ENV } from "../../components/k8s/djangoApp/appContract";
+import { roleSpecs } from "../../components/k8s/djangoApp/appRoles";
+import { connectionBudget, rolloutSurge } from "../../components/k8s/djangoApp/connectionBudget";
 import { cloudSqlMaxConnections, IN_CLUSTER_MAX_CONNECTIONS } from "../../lib/postgresLimits";
 import { configError, loadStackConfig } from "../support/stackConfig";
 
 const budgetOf = (stack: string, overrides: Record<string, string> = {}) => {
   const config = loadStackConfig(stack, overrides);
   return connectionBudget({
-    web: { maxReplicas: config.web.scaling.maxReplicas, sizes: config.web.resources },
-    worker: { maxReplicas: config.worker.scaling.maxReplicas, sizes: config.worker.resources },
+    web: { maxReplicas: config.web.scaling.maxReplicas, resources: config.web.resources },
+    worker: { maxReplicas: config.worker.scaling.maxReplicas, resources: config.worker.resources },
   });
 };
 
 describe("the connection budget", () => {
   it("counts what the pods are told to run: WEB_CONCURRENCY x GUNICORN_THREADS, CELERY_CONCURRENCY + 1", () => {
     const sizes = { cpuRequest: "500m", cpuLimit: "2", memory: "1Gi" };
-    const specs = roleSpecs({ web: { sizes }, worker: { sizes, shutdownSeconds: 60 } });
+    const specs = roleSpecs({ web: { resources: sizes }, worker: { resources: sizes, shutdownSeconds: 60 } });
     const env = (role: "web" | "worker", name: string) =>
       Number(specs[role].env?.find((e) => e.name === name)?.value);
     const budget = connectionBudget({
-      web: { maxReplicas: 4, sizes },
-      worker: { maxReplicas: 4, sizes },
+      web: { maxReplicas: 4, resources: sizes },
+      worker: { maxReplicas: 4, resources: sizes },
     });
     expect(budget.web.perPod).toBe(env("web", ENV.webConcurrency) * env("web", ENV.gunicornThreads));
     expect(budget.web.perPod).toBe(12); // 3 processes for 2 CPUs, 4 threads each

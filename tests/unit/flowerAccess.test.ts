@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FLOWER_PORT } from "../../components/k8s/appContract";
-import { flowerIngressRules } from "../../components/k8s/appNetwork";
+import { FLOWER_PORT } from "../../components/k8s/djangoApp/appContract";
+import { flowerIngressRules } from "../../components/k8s/djangoApp/appNetwork";
 
 describe("who may reach Flower (allowFrom)", () => {
   it("anywhere: one rule with no `from`, which admits every source, on Flower's port only", () => {

@@ -1,6 +1,6 @@
 /** The scaling helpers: KEDA's Redis connection from the broker URL, disruption budgets. */
 import { describe, expect, it } from "vitest";
-import { disruptionBudgetSpec, redisConnection } from "../../components/k8s/scaling";
+import { disruptionBudgetSpec, redisConnection } from "../../components/k8s/specs/scaling";
 
 describe("autoscaling helpers", () => {
   it("refuses KEDA queue scaling without a Redis broker", () => {

@@ -3,16 +3,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { contextHash } from "../../components/image/contextHash";
-import { appPodSpec, asNativeSidecar } from "../../components/k8s/appPod";
-import {
-  isolatedPod,
-  resources,
-  restrictedContainerSecurityContext,
-  runOnceJobName,
-  scratchVolumes,
-  selectorLabels,
-  standardLabels,
-} from "../../components/k8s/specs";
+import { appPodSpec, asNativeSidecar } from "../../components/k8s/djangoApp/appPod";
+import { runOnceJobName } from "../../components/k8s/specs/jobNames";
+import { selectorLabels, standardLabels } from "../../components/k8s/specs/labels";
+import { resources } from "../../components/k8s/specs/resources";
+import { isolatedPod, restrictedContainerSecurityContext } from "../../components/k8s/specs/security";
+import { scratchVolumes } from "../../components/k8s/specs/volumes";
 import { restrictedViolations } from "../../lib/podSecurity";
 import { cpuMillicores, memoryBytes, wholeCpus } from "../../lib/quantity";
 
@@ -100,7 +96,7 @@ describe("restrictedViolations", () => {
     imagePullPolicy: "IfNotPresent",
     command: ["gunicorn"],
     envFrom: [],
-    sizes: { cpuRequest: "100m", cpuLimit: "1", memory: "256Mi" },
+    resources: { cpuRequest: "100m", cpuLimit: "1", memory: "256Mi" },
     serviceAccountName: "django",
   });
   const deployment = (spec: unknown) => ({

@@ -1,10 +1,9 @@
 /**
  * A stopping web pod drops no request (issue 14, point 5): its preStop pause, gunicorn's
  * graceful timeout and the grace period, and every health check that must notice the drain
- * within the pause, all from WEB_DRAIN (the GCP BackendConfig is checked in tests/stack/dataPath.test.ts).
+ * within the pause, all from WEB_DRAIN (the GCP BackendConfig is checked in tests/stack/dataPath.test.ts;
+ * the app's own defaults for the pause and the graceful timeout in tests/unit/appContract.test.ts).
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   ENV,
@@ -13,13 +12,11 @@ import {
   webDrainProblems,
   webGraceSeconds,
   webPreStopCommand,
-} from "../../components/k8s/appContract";
-import { roleSpecs } from "../../components/k8s/appRoles";
-import { ROOT } from "../../synth/stackFiles";
+} from "../../components/k8s/djangoApp/appContract";
+import { roleSpecs } from "../../components/k8s/djangoApp/appRoles";
 
 const sizes = { cpuRequest: "100m", cpuLimit: "1", memory: "512Mi" };
-const web = roleSpecs({ web: { sizes }, worker: { sizes, shutdownSeconds: 60 } }).web;
-const app = (file: string) => fs.readFileSync(path.join(ROOT, "app", file), "utf8");
+const web = roleSpecs({ web: { resources: sizes }, worker: { resources: sizes, shutdownSeconds: 60 } }).web;
 
 describe("web's drain on stop", () => {
   it("holds together: each path to the pod notices the drain within the pause", () => {
@@ -36,15 +33,6 @@ describe("web's drain on stop", () => {
     expect(web.env).toContainEqual({ name: ENV.gunicornGracefulTimeout, value: "25" });
     const probe = web.readinessProbe as { periodSeconds: number; failureThreshold: number };
     expect(probe.periodSeconds * probe.failureThreshold).toBeLessThan(WEB_DRAIN.preStopPauseSeconds);
-  });
-
-  it("matches the app's own defaults (drain.py's pause, gunicorn.conf.py's graceful timeout)", () => {
-    expect(app("config/drain.py")).toMatch(
-      new RegExp(`^DEFAULT_PAUSE_SECONDS = ${WEB_DRAIN.preStopPauseSeconds}$`, "m"),
-    );
-    expect(app("gunicorn.conf.py")).toContain(
-      `os.environ.get("${ENV.gunicornGracefulTimeout}") or ${WEB_DRAIN.gracefulTimeoutSeconds})`,
-    );
   });
 
   const changed = (change: (d: WebDrain) => void): WebDrain => {

@@ -1,6 +1,10 @@
+/**
+ * The one seam between DjangoApp and a platform (docs/architecture.md): where the database,
+ * Redis and static files are, and what the platform adds to the app's pods and network policies.
+ */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { EgressRule } from "./networkPolicies";
+import type { EgressRule } from "../specs/networkPolicies";
 
 /**
  * The one seam between platforms: what DjangoApp needs from its surroundings. The minikube

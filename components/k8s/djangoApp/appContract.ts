@@ -1,6 +1,6 @@
 /**
  * The program's side of the app contract (README, "App"): one image, five roles, and the
- * environment variable names the Django settings read. tests/contract.test.ts checks that
+ * environment variable names the Django settings read. tests/unit/appContract.test.ts checks that
  * the app in app/ really reads every name set here and really has these entry points.
  */
 

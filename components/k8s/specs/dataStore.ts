@@ -6,9 +6,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { selectorLabels, standardLabels } from "./labels";
 import { type EgressRule, ingressPolicy, type NetworkPolicyPeer, tcp, toPods } from "./networkPolicies";
 import { checkovSkips } from "./scannerSkips";
-import { selectorLabels, serviceArgs, standardLabels } from "./specs";
+import { serviceArgs } from "./services";
 
 export interface StoreShape {
   /** The Service's DNS name, the workload's name and its `app.kubernetes.io/name`. */

@@ -4,10 +4,6 @@
  * namespace denies the rest). Plain functions, callable by a test under mocks.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { APP_NAME, FLOWER_PORT, WEB_PORT, WEB_SERVICE_NAME, WEB_SERVICE_PORT } from "./appContract";
-import { DATABASE_CLIENT_ROLES, SENTRY_CLIENT_ROLES } from "./appRoles";
-import type { AppScope } from "./appWorkloads";
-import type { ServiceExposure } from "./DjangoApp";
 import {
   appSelector,
   egressPolicy,
@@ -16,8 +12,12 @@ import {
   PRIVATE_RANGES,
   tcp,
   toCidrs,
-} from "./networkPolicies";
-import { serviceArgs } from "./specs";
+} from "../specs/networkPolicies";
+import { serviceArgs } from "../specs/services";
+import { APP_NAME, FLOWER_PORT, WEB_PORT, WEB_SERVICE_NAME, WEB_SERVICE_PORT } from "./appContract";
+import { DATABASE_CLIENT_ROLES, SENTRY_CLIENT_ROLES } from "./appRoles";
+import type { AppScope } from "./appWorkloads";
+import type { ServiceExposure } from "./args";
 
 export const FLOWER_SERVICE_NAME = "flower";
 

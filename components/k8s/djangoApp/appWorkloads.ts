@@ -5,6 +5,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { runOnceJobName } from "../specs/jobNames";
+import { selectorLabels, standardLabels } from "../specs/labels";
+import { checkovSkips } from "../specs/scannerSkips";
+import { WorkloadScaling } from "../WorkloadScaling";
 import { APP_NAME, COMMANDS } from "./appContract";
 import { type AppPodInput, appPodSpec } from "./appPod";
 import {
@@ -20,10 +24,7 @@ import {
   roleSpecs,
 } from "./appRoles";
 import { type AppVolumeSources, appVolumes } from "./appVolumes";
-import type { DjangoAppArgs } from "./DjangoApp";
-import { checkovSkips } from "./scannerSkips";
-import { runOnceJobName, selectorLabels, standardLabels } from "./specs";
-import { WorkloadScaling } from "./WorkloadScaling";
+import type { DjangoAppArgs } from "./args";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 
@@ -37,7 +38,7 @@ export interface AppScope {
 /** What every pod of the app shares, whatever its role (see createSettings). */
 export type SharedPod = Omit<
   AppPodInput,
-  "command" | "sizes" | "sharedEnv" | "extraVolumes" | "extraVolumeMounts"
+  "command" | "resources" | "sharedEnv" | "extraVolumes" | "extraVolumeMounts"
 > & {
   /** Where the secrets and files come from; each part mounts only what it reads (appVolumes). */
   files: AppVolumeSources;
@@ -129,7 +130,7 @@ function createRunOnceJob(
   const jobName = pulumi
     .output(args.image)
     .apply((image) => runOnceJobName(job, dev ? `${image}+${dev.sourceRevision}` : image, command));
-  const spec = { command, sizes: FIXED_SIZES.job, restartPolicy: "Never" as const, ...extra };
+  const spec = { command, resources: FIXED_SIZES.job, restartPolicy: "Never" as const, ...extra };
   return new k8s.batch.v1.Job(
     `${name}-${job}`,
     {

@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { ownershipLabels } from "./specs";
+import { ownershipLabels } from "./labels";
 
 export type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 export type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;

@@ -6,14 +6,14 @@
  * plus its main process, beat one (its advisory lock, app/config/beat.py), the migration Job one.
  * Pure: config validation (stacks/config/rules.ts) checks it against the database's limit.
  */
-import { SUPERUSER_RESERVED_CONNECTIONS } from "../../lib/postgresLimits";
+import { SUPERUSER_RESERVED_CONNECTIONS } from "../../../lib/postgresLimits";
+import type { ResourceSizes } from "../specs/resources";
 import { WEB_THREADS } from "./appContract";
 import { ROLE_DEPLOYMENTS, webProcesses, workerConcurrency } from "./appRoles";
-import type { ResourceSizes } from "./specs";
 
 export interface BudgetInput {
-  web: { maxReplicas: number; sizes: Pick<ResourceSizes, "cpuLimit"> };
-  worker: { maxReplicas: number; sizes: Pick<ResourceSizes, "cpuLimit"> };
+  web: { maxReplicas: number; resources: Pick<ResourceSizes, "cpuLimit"> };
+  worker: { maxReplicas: number; resources: Pick<ResourceSizes, "cpuLimit"> };
 }
 
 interface RoleConnections {
@@ -50,9 +50,9 @@ export function connectionBudget(input: BudgetInput): ConnectionBudget {
     const pods = input[name].maxReplicas + rolloutSurge(name, input[name].maxReplicas);
     return { pods, processes, perPod, connections: pods * perPod };
   };
-  const processes = webProcesses(input.web.sizes);
+  const processes = webProcesses(input.web.resources);
   const web = { ...role("web", processes, processes * WEB_THREADS), threads: WEB_THREADS };
-  const concurrency = workerConcurrency(input.worker.sizes);
+  const concurrency = workerConcurrency(input.worker.resources);
   const worker = role("worker", concurrency, concurrency + 1);
   const [beat, migrate, reserved] = [1, 1, SUPERUSER_RESERVED_CONNECTIONS];
   return {

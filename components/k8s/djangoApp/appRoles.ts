@@ -1,11 +1,16 @@
 /**
  * What distinguishes each role of the app image: how its Deployment runs (the table
- * ROLE_DEPLOYMENTS) and what its pod runs (roleSpecs: command, sizes, environment, ports,
+ * ROLE_DEPLOYMENTS) and what its pod runs (roleSpecs: command, resources, environment, ports,
  * probes, spread and grace period, per the app contract). Pure; DjangoApp adds what all roles
  * share (appPod.ts) and creates the objects.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { wholeCpus } from "../../lib/quantity";
+import { wholeCpus } from "../../../lib/quantity";
+import { selectorLabels } from "../specs/labels";
+import { spreadConstraints } from "../specs/placement";
+import { execProbe, httpProbe } from "../specs/probes";
+import type { ResourceSizes } from "../specs/resources";
+import type { SkippedCheck } from "../specs/scannerSkips";
 import {
   APP_NAME,
   BEAT_HEARTBEAT_FILE,
@@ -29,8 +34,6 @@ import {
   webPreStopCommand,
 } from "./appContract";
 import type { AppPodInput } from "./appPod";
-import type { SkippedCheck } from "./scannerSkips";
-import { execProbe, httpProbe, type ResourceSizes, selectorLabels, spreadConstraints } from "./specs";
 
 /** The long-running roles, in the order their Deployments are created. */
 export const ROLES = ["web", "worker", "beat", "flower"] as const;
@@ -114,7 +117,7 @@ export function isAutoscaled(role: Role): role is AutoscaledRole {
   return ROLE_DEPLOYMENTS[role].replicas === "autoscaled";
 }
 
-export type RoleSpec = Partial<AppPodInput> & Pick<AppPodInput, "command" | "sizes">;
+export type RoleSpec = Partial<AppPodInput> & Pick<AppPodInput, "command" | "resources">;
 
 // Small fixed sizes for the roles that do little work; web and worker come from config.
 export const FIXED_SIZES: Record<"job" | "beat" | "flower", ResourceSizes> = {
@@ -148,79 +151,99 @@ export function workerConcurrency(sizes: Pick<ResourceSizes, "cpuLimit">): numbe
 
 export interface RoleArgs {
   /** `spreadAcrossZones`: a regional cluster, where web's pods also spread over zones. */
-  web: { sizes: ResourceSizes; spreadAcrossZones?: boolean };
-  worker: { sizes: ResourceSizes; shutdownSeconds: number };
+  web: { resources: ResourceSizes; spreadAcrossZones?: boolean };
+  worker: { resources: ResourceSizes; shutdownSeconds: number };
   /** Dev mode: autoreloading web, a worker restarted on code changes. */
   development?: unknown;
 }
 
 export function roleSpecs(args: RoleArgs): Record<Role, RoleSpec> {
   const dev = Boolean(args.development);
-  const webMetrics = metricsEndpoint(true);
-  const workerMetrics = metricsEndpoint(true);
   return {
-    web: {
-      command: dev ? DEV_COMMANDS.web : COMMANDS.web,
-      sizes: args.web.sizes,
-      env: [
-        { name: ENV.webConcurrency, value: String(webProcesses(args.web.sizes)) },
-        { name: ENV.gunicornThreads, value: String(WEB_THREADS) },
-        { name: ENV.gunicornGracefulTimeout, value: String(WEB_DRAIN.gracefulTimeoutSeconds) },
-        // Dev mode's runserver has no gunicorn master to serve the summed metrics.
-        ...(dev ? [] : (webMetrics.env ?? [])),
-      ],
-      ports: [{ name: "http", containerPort: WEB_PORT }, ...(dev ? [] : (webMetrics.ports ?? []))],
-      startupProbe: httpProbe(LIVENESS_PATH, "http", {
-        periodSeconds: 2,
-        failureThreshold: 30,
-        timeoutSeconds: 2,
-      }),
-      livenessProbe: httpProbe(LIVENESS_PATH, "http", { periodSeconds: 10, timeoutSeconds: 2 }),
-      readinessProbe: httpProbe(READINESS_PATH, "http", { ...WEB_DRAIN.readiness }),
-      lifecycle: { preStop: { exec: { command: webPreStopCommand() } } },
-      terminationGracePeriodSeconds: webGraceSeconds(),
-      topologySpreadConstraints: spreadConstraints(
-        selectorLabels(APP_NAME, "web"),
-        args.web.spreadAcrossZones ?? false,
-      ),
-    },
-    worker: {
-      command: dev ? DEV_COMMANDS.worker : COMMANDS.worker,
-      sizes: args.worker.sizes,
-      env: [
-        // inotify events do not cross minikube's 9p mount: watch by polling.
-        ...(dev ? [{ name: "WATCHFILES_FORCE_POLLING", value: "true" }] : []),
-        { name: ENV.celeryConcurrency, value: String(workerConcurrency(args.worker.sizes)) },
-        // SIGTERM starts Celery's soft shutdown: running tasks get CELERY_SHUTDOWN_TIMEOUT
-        // seconds, the rest go back to the queue, all inside the grace period.
-        { name: "REMAP_SIGTERM", value: "SIGQUIT" },
-        ...(workerMetrics.env ?? []),
-      ],
-      ports: workerMetrics.ports,
-      startupProbe: execProbe(heartbeatCheck(WORKER_HEARTBEAT_FILE, 60), {
-        periodSeconds: 5,
-        failureThreshold: 24,
-      }),
-      livenessProbe: execProbe(heartbeatCheck(WORKER_HEARTBEAT_FILE, 60), { periodSeconds: 30 }),
-      terminationGracePeriodSeconds: args.worker.shutdownSeconds + 15,
-      topologySpreadConstraints: spreadConstraints(selectorLabels(APP_NAME, "worker"), false),
-    },
-    beat: {
-      command: COMMANDS.beat,
-      sizes: FIXED_SIZES.beat,
-      ...metricsEndpoint(false),
-      startupProbe: execProbe(heartbeatCheck(BEAT_HEARTBEAT_FILE, 120), {
-        periodSeconds: 5,
-        failureThreshold: 24,
-      }),
-      livenessProbe: execProbe(heartbeatCheck(BEAT_HEARTBEAT_FILE, 120), { periodSeconds: 30 }),
-    },
-    flower: {
-      command: COMMANDS.flower,
-      sizes: FIXED_SIZES.flower,
-      ports: [{ name: "http", containerPort: FLOWER_PORT }],
-      livenessProbe: httpProbe(FLOWER_HEALTH_PATH, "http", { periodSeconds: 15 }),
-      readinessProbe: httpProbe(FLOWER_HEALTH_PATH, "http", { periodSeconds: 10 }),
-    },
+    web: webRole(args.web, dev),
+    worker: workerRole(args.worker, dev),
+    beat: beatRole(),
+    flower: flowerRole(),
+  };
+}
+
+/** gunicorn (runserver in dev mode) on WEB_PORT, draining on stop (WEB_DRAIN). */
+function webRole(web: RoleArgs["web"], dev: boolean): RoleSpec {
+  const metrics = metricsEndpoint(true);
+  return {
+    command: dev ? DEV_COMMANDS.web : COMMANDS.web,
+    resources: web.resources,
+    env: [
+      { name: ENV.webConcurrency, value: String(webProcesses(web.resources)) },
+      { name: ENV.gunicornThreads, value: String(WEB_THREADS) },
+      { name: ENV.gunicornGracefulTimeout, value: String(WEB_DRAIN.gracefulTimeoutSeconds) },
+      // Dev mode's runserver has no gunicorn master to serve the summed metrics.
+      ...(dev ? [] : (metrics.env ?? [])),
+    ],
+    ports: [{ name: "http", containerPort: WEB_PORT }, ...(dev ? [] : (metrics.ports ?? []))],
+    startupProbe: httpProbe(LIVENESS_PATH, "http", {
+      periodSeconds: 2,
+      failureThreshold: 30,
+      timeoutSeconds: 2,
+    }),
+    livenessProbe: httpProbe(LIVENESS_PATH, "http", { periodSeconds: 10, timeoutSeconds: 2 }),
+    readinessProbe: httpProbe(READINESS_PATH, "http", { ...WEB_DRAIN.readiness }),
+    lifecycle: { preStop: { exec: { command: webPreStopCommand() } } },
+    terminationGracePeriodSeconds: webGraceSeconds(),
+    topologySpreadConstraints: spreadConstraints(
+      selectorLabels(APP_NAME, "web"),
+      web.spreadAcrossZones ?? false,
+    ),
+  };
+}
+
+/** The Celery worker: a heartbeat file for its probes, a soft shutdown inside the grace period. */
+function workerRole(worker: RoleArgs["worker"], dev: boolean): RoleSpec {
+  const metrics = metricsEndpoint(true);
+  return {
+    command: dev ? DEV_COMMANDS.worker : COMMANDS.worker,
+    resources: worker.resources,
+    env: [
+      // inotify events do not cross minikube's 9p mount: watch by polling.
+      ...(dev ? [{ name: "WATCHFILES_FORCE_POLLING", value: "true" }] : []),
+      { name: ENV.celeryConcurrency, value: String(workerConcurrency(worker.resources)) },
+      // SIGTERM starts Celery's soft shutdown: running tasks get CELERY_SHUTDOWN_TIMEOUT
+      // seconds, the rest go back to the queue, all inside the grace period.
+      { name: "REMAP_SIGTERM", value: "SIGQUIT" },
+      ...(metrics.env ?? []),
+    ],
+    ports: metrics.ports,
+    startupProbe: execProbe(heartbeatCheck(WORKER_HEARTBEAT_FILE, 60), {
+      periodSeconds: 5,
+      failureThreshold: 24,
+    }),
+    livenessProbe: execProbe(heartbeatCheck(WORKER_HEARTBEAT_FILE, 60), { periodSeconds: 30 }),
+    terminationGracePeriodSeconds: worker.shutdownSeconds + 15,
+    topologySpreadConstraints: spreadConstraints(selectorLabels(APP_NAME, "worker"), false),
+  };
+}
+
+/** Celery beat: probed by its heartbeat file (its single replica and Recreate: ROLE_DEPLOYMENTS above). */
+function beatRole(): RoleSpec {
+  return {
+    command: COMMANDS.beat,
+    resources: FIXED_SIZES.beat,
+    ...metricsEndpoint(false),
+    startupProbe: execProbe(heartbeatCheck(BEAT_HEARTBEAT_FILE, 120), {
+      periodSeconds: 5,
+      failureThreshold: 24,
+    }),
+    livenessProbe: execProbe(heartbeatCheck(BEAT_HEARTBEAT_FILE, 120), { periodSeconds: 30 }),
+  };
+}
+
+/** Flower on FLOWER_PORT, probed over HTTP. */
+function flowerRole(): RoleSpec {
+  return {
+    command: COMMANDS.flower,
+    resources: FIXED_SIZES.flower,
+    ports: [{ name: "http", containerPort: FLOWER_PORT }],
+    livenessProbe: httpProbe(FLOWER_HEALTH_PATH, "http", { periodSeconds: 15 }),
+    readinessProbe: httpProbe(FLOWER_HEALTH_PATH, "http", { periodSeconds: 10 }),
   };
 }

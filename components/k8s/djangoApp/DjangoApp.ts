@@ -10,7 +10,7 @@ import * as random from "@pulumi/random";
 import { ENV } from "./appContract";
 import { createNetworkPolicies, createServices } from "./appNetwork";
 import type { Role } from "./appRoles";
-import { type DjangoSettings, settingsData } from "./appSettings";
+import { settingsData } from "./appSettings";
 import {
   APP_SERVICE_ACCOUNT,
   type AppScope,
@@ -21,69 +21,7 @@ import {
   createServiceAccount,
   type SharedPod,
 } from "./appWorkloads";
-import type { AppBackends } from "./backends";
-import type { CpuScaling, QueueScaling } from "./scaling";
-import type { ResourceSizes } from "./specs";
-
-export { DATABASE_CLIENT_ROLES } from "./appRoles";
-export { APP_SERVICE_ACCOUNT, COLLECTSTATIC_SERVICE_ACCOUNT } from "./appWorkloads";
-
-export interface ServiceExposure {
-  type: "NodePort" | "ClusterIP" | "LoadBalancer";
-  annotations?: Record<string, pulumi.Input<string>>;
-  sourceRanges?: string[];
-}
-
-export interface DjangoAppArgs {
-  namespace: pulumi.Input<string>;
-  image: pulumi.Input<string>;
-  /** Never for images built into the node's Docker; IfNotPresent for tags and digests. */
-  imagePullPolicy: "IfNotPresent" | "Always" | "Never";
-  backends: AppBackends;
-  django: DjangoSettings;
-  /** `replicas` is the autoscaler's minimum; the autoscaler owns the live count. */
-  web: {
-    replicas: number;
-    sizes: ResourceSizes;
-    service: ServiceExposure;
-    scaling: CpuScaling;
-    spreadAcrossZones?: boolean;
-  };
-  worker: {
-    replicas: number;
-    sizes: ResourceSizes;
-    shutdownSeconds: number;
-    taskTimeLimitSeconds: number;
-    /** Redis redelivers a task unacknowledged this long (CELERY_VISIBILITY_TIMEOUT); above the time limit. */
-    visibilityTimeoutSeconds: number;
-    scaling: CpuScaling | QueueScaling;
-  };
-  /** KEDA, when the worker scales on the queue. */
-  keda?: pulumi.Resource;
-  flower: {
-    user: string;
-    service: ServiceExposure;
-    /**
-     * Who may reach Flower's pods: "anywhere" (a NodePort, reached by a browser on the host
-     * through the node) or only these client CIDRs; [] admits no one (kubectl port-forward
-     * does not pass through NetworkPolicies).
-     */
-    allowFrom: "anywhere" | string[];
-  };
-  /**
-   * Dev mode: the code comes from a claim on the host's working copy, web runs Django's
-   * autoreloading server, the worker restarts on changes, DEBUG is on. `sourceRevision`
-   * (a hash of the working copy) names the run-once Jobs, so changed code migrates again.
-   */
-  development?: { sourceClaimName: pulumi.Input<string>; sourceRevision: string };
-  /** What the migration Job waits for besides the settings (the GCP stacks' pre-migration backup Job). */
-  migrateAfter?: pulumi.Resource[];
-  /**
-   * Error reports to Sentry (config sentryDsn): the DSN, a secret, and the stack's name as its
-   * environment; the release is the image. Unset: the DSN file is empty and the app never loads Sentry.
-   */
-  sentry?: { dsn: pulumi.Input<string>; environment: string };
-}
+import type { DjangoAppArgs } from "./args";
 
 export class DjangoApp extends pulumi.ComponentResource {
   readonly migrationJob: k8s.batch.v1.Job;
@@ -134,10 +72,38 @@ export interface AppSettings {
  * ConfigMap (and the Redis CA, with TLS) that every pod reads, and the pods' identity.
  */
 export function createSettings(scope: AppScope): AppSettings {
-  const { name, args, parent } = scope;
-  const { namespace, backends } = args;
+  const { args } = scope;
+  const { backends } = args;
+  const secrets = createAppSecret(scope);
+  const files = createSettingsFiles(scope);
+  const identity = createServiceAccount(
+    scope,
+    APP_SERVICE_ACCOUNT,
+    backends.podExtras?.serviceAccountAnnotations,
+  );
+  return {
+    flowerPassword: secrets.flowerPassword,
+    batchToken: secrets.batchToken,
+    pod: {
+      image: args.image,
+      imagePullPolicy: args.imagePullPolicy,
+      serviceAccountName: identity.metadata.name,
+      envFrom: [{ configMapRef: { name: files.configMap.metadata.name } }],
+      sidecars: backends.podExtras?.sidecars,
+      // Each part mounts only the secrets it reads (appComponentPod, appVolumes.ts).
+      files: {
+        appSecretName: secrets.secret.metadata.name,
+        databaseSecretName: backends.database.credentialsSecretName,
+        redisCaConfigMapName: files.redisCa?.metadata.name,
+        sourceClaimName: args.development?.sourceClaimName,
+      },
+    },
+  };
+}
+
+/** The generated secret key, Flower password and batch token, and the app's Secret holding them. */
+function createAppSecret({ name, args, parent }: AppScope) {
   const opts = { parent };
-  const metadata = appMetadata(namespace, "settings");
   const secretKey = new random.RandomPassword(
     `${name}-secret-key`,
     { length: 64, overrideSpecial: "!#%*-_=+" },
@@ -152,11 +118,11 @@ export function createSettings(scope: AppScope): AppSettings {
   const secret = new k8s.core.v1.Secret(
     `${name}-secrets`,
     {
-      metadata,
+      metadata: appMetadata(args.namespace, "settings"),
       type: "Opaque",
       stringData: {
         [ENV.secretKey]: secretKey.result,
-        [ENV.redisUrl]: pulumi.secret(backends.redisUrl),
+        [ENV.redisUrl]: pulumi.secret(args.backends.redisUrl),
         [ENV.flowerBasicAuth]: pulumi.interpolate`${args.flower.user}:${flowerPassword.result}`,
         [ENV.batchToken]: batchToken.result,
         [ENV.sentryDsn]: args.sentry ? pulumi.secret(args.sentry.dsn) : "",
@@ -164,6 +130,14 @@ export function createSettings(scope: AppScope): AppSettings {
     },
     opts,
   );
+  return { secret, flowerPassword: flowerPassword.result, batchToken: batchToken.result };
+}
+
+/** The settings ConfigMap every pod reads, and the Redis CA when Redis speaks TLS. */
+function createSettingsFiles({ name, args, parent }: AppScope) {
+  const { backends } = args;
+  const opts = { parent };
+  const metadata = appMetadata(args.namespace, "settings");
   const configMap = new k8s.core.v1.ConfigMap(
     `${name}-settings`,
     {
@@ -184,27 +158,5 @@ export function createSettings(scope: AppScope): AppSettings {
         opts,
       )
     : undefined;
-  const identity = createServiceAccount(
-    scope,
-    APP_SERVICE_ACCOUNT,
-    backends.podExtras?.serviceAccountAnnotations,
-  );
-  return {
-    flowerPassword: flowerPassword.result,
-    batchToken: batchToken.result,
-    pod: {
-      image: args.image,
-      imagePullPolicy: args.imagePullPolicy,
-      serviceAccountName: identity.metadata.name,
-      envFrom: [{ configMapRef: { name: configMap.metadata.name } }],
-      sidecars: backends.podExtras?.sidecars,
-      // Each part mounts only the secrets it reads (appComponentPod, appVolumes.ts).
-      files: {
-        appSecretName: secret.metadata.name,
-        databaseSecretName: backends.database.credentialsSecretName,
-        redisCaConfigMapName: redisCa?.metadata.name,
-        sourceClaimName: args.development?.sourceClaimName,
-      },
-    },
-  };
+  return { configMap, redisCa };
 }

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_NAME } from "../components/k8s/appContract";
-import type { DjangoApp, DjangoAppArgs } from "../components/k8s/DjangoApp";
+import type { DjangoApp, DjangoAppArgs } from "../components/k8s/djangoApp";
+import { APP_NAME } from "../components/k8s/djangoApp/appContract";
 import { Keda } from "../components/k8s/Keda";
 import type { StackConfig } from "./config";
 import { qualified } from "./config/keys";
@@ -15,10 +15,10 @@ export function workloadArgs(config: StackConfig): Pick<DjangoAppArgs, "django" 
 } {
   return {
     django: { ...config.django, debug: false },
-    web: { replicas: config.web.replicas, sizes: config.web.resources, scaling: config.web.scaling },
+    web: { replicas: config.web.replicas, resources: config.web.resources, scaling: config.web.scaling },
     worker: {
       replicas: config.worker.replicas,
-      sizes: config.worker.resources,
+      resources: config.worker.resources,
       shutdownSeconds: config.worker.shutdownSeconds,
       taskTimeLimitSeconds: config.worker.taskTimeLimitSeconds,
       visibilityTimeoutSeconds: config.worker.visibilityTimeoutSeconds,

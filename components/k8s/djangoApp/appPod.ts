@@ -5,8 +5,10 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { type ResourceSizes, resources } from "../specs/resources";
+import { hardenedContainer, isolatedPod } from "../specs/security";
+import { scratchVolumes } from "../specs/volumes";
 import { APP_GID, APP_UID } from "./appContract";
-import { hardenedContainer, isolatedPod, type ResourceSizes, resources, scratchVolumes } from "./specs";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -20,7 +22,7 @@ export interface AppPodInput {
   sharedEnv?: k8s.types.input.core.v1.EnvVar[];
   /** What this role adds. */
   env?: k8s.types.input.core.v1.EnvVar[];
-  sizes: ResourceSizes;
+  resources: ResourceSizes;
   ports?: k8s.types.input.core.v1.ContainerPort[];
   livenessProbe?: k8s.types.input.core.v1.Probe;
   readinessProbe?: k8s.types.input.core.v1.Probe;
@@ -49,7 +51,7 @@ export function appPodSpec(input: AppPodInput): PodSpec {
     envFrom: input.envFrom,
     env: [...(input.sharedEnv ?? []), ...(input.env ?? [])],
     ports: input.ports,
-    resources: resources(input.sizes),
+    resources: resources(input.resources),
     livenessProbe: input.livenessProbe,
     readinessProbe: input.readinessProbe,
     startupProbe: input.startupProbe,
