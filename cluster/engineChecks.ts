@@ -193,38 +193,46 @@ function name(urn: string): string {
   return urn.slice(urn.lastIndexOf("::") + 2);
 }
 
-function main(argv: string[]): number {
-  const [check, eventsFile, ...rest] = argv;
-  if (!check || !eventsFile) {
-    console.error(
-      "usage: tsx cluster/engineChecks.ts <plan|all-creates|no-changes|exactly|migrate-first|replaced-only|warnings|policy-ran> <events.jsonl> [...]",
-    );
-    return 2;
-  }
-  const steps = readSteps(fs.readFileSync(eventsFile, "utf8"));
-  const found = changes(steps);
-  switch (check) {
-    case "plan":
+/** What one check is given: the engine's steps and changes, its events file, the extra arguments. */
+interface CheckInput {
+  steps: Step[];
+  found: Map<string, { op: string; type: string }>;
+  eventsFile: string;
+  args: string[];
+}
+
+const readRender = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as SynthResource[];
+
+/** Each check of the command line: its extra arguments, and what it prints and answers (0 = passed). */
+const CHECKS: Record<string, { args: string[]; run(input: CheckInput): number }> = {
+  plan: {
+    args: [],
+    run: ({ steps }) => {
       for (const line of planTable(steps)) console.log(`  ${line}`);
       return 0;
-    case "all-creates": {
+    },
+  },
+  "all-creates": {
+    args: [],
+    run: ({ found }) => {
       const other = [...found.entries()].filter(([, c]) => c.op !== "create");
       console.log(`  ${found.size} changes, ${found.size - other.length} creates`);
       for (const [urn, c] of other) console.log(`  NOT A CREATE: ${c.op} ${name(urn)}`);
       return found.size > 0 && other.length === 0 ? 0 : 1;
-    }
-    case "no-changes":
+    },
+  },
+  "no-changes": {
+    args: [],
+    run: ({ found }) => {
       for (const [urn, c] of found) console.log(`  UNEXPECTED: ${c.op} ${name(urn)}`);
       console.log(`  ${found.size} changes`);
       return found.size === 0 ? 0 : 1;
-    case "exactly": {
-      const [beforeFile, afterFile] = rest;
-      if (!beforeFile || !afterFile) {
-        console.error("exactly needs <before/resources.json> <after/resources.json>");
-        return 2;
-      }
-      const read = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as SynthResource[];
-      const expected = expectedChanges(read(beforeFile), read(afterFile));
+    },
+  },
+  exactly: {
+    args: ["<before/resources.json>", "<after/resources.json>"],
+    run: ({ found, args: [before = "", after = ""] }) => {
+      const expected = expectedChanges(readRender(before), readRender(after));
       const missing = [...expected].filter((urn) => !found.has(urn));
       const extra = [...found.keys()].filter((urn) => !expected.has(urn));
       for (const [urn, c] of found)
@@ -232,23 +240,30 @@ function main(argv: string[]): number {
       for (const urn of missing) console.log(`  MISSING: ${name(urn)} (its inputs changed offline)`);
       console.log(`  expected ${expected.size} (from the offline renders), engine changed ${found.size}`);
       return missing.length === 0 && extra.length === 0 ? 0 : 1;
-    }
-    case "migrate-first": {
-      const [renderFile] = rest;
-      if (!renderFile) {
-        console.error("migrate-first needs <after/resources.json>");
-        return 2;
-      }
-      const { ok, detail } = migrateFirst(
-        steps,
-        JSON.parse(fs.readFileSync(renderFile, "utf8")) as SynthResource[],
-      );
+    },
+  },
+  "migrate-first": {
+    args: ["<after/resources.json>"],
+    run: ({ steps, args: [render = ""] }) => {
+      const { ok, detail } = migrateFirst(steps, readRender(render));
       console.log(`  ${detail}`);
       return ok ? 0 : 1;
-    }
-    case "warnings": {
-      // Every events file given: the first and the rest.
-      const found = [eventsFile, ...rest].map((file) => warnings(fs.readFileSync(file, "utf8")));
+    },
+  },
+  "replaced-only": {
+    args: ["<type>"],
+    run: ({ found, args: [type] }) => {
+      const replaced = [...found.entries()].filter(([, c]) => c.op === "replace");
+      for (const [urn, c] of replaced) console.log(`  replaced: ${shortKind(c.type)} ${name(urn)}`);
+      const wrong = replaced.filter(([, c]) => c.type !== type);
+      return replaced.length > 0 && wrong.length === 0 ? 0 : 1;
+    },
+  },
+  warnings: {
+    args: [],
+    // Every events file given: the first and the rest.
+    run: ({ eventsFile, args }) => {
+      const found = [eventsFile, ...args].map((file) => warnings(fs.readFileSync(file, "utf8")));
       const fromTools = [...new Set(found.flatMap((w) => w.fromTools))];
       const other = found.flatMap((w) => w.other);
       for (const message of fromTools)
@@ -256,28 +271,30 @@ function main(argv: string[]): number {
       for (const message of other) console.log(`  WARNING: ${message.split("\n")[0]}`);
       console.log(`  warnings from the program, the provider and the API server: ${other.length}`);
       return other.length === 0 ? 0 : 1;
-    }
-    case "policy-ran": {
-      const [folder] = rest;
-      if (!folder) {
-        console.error("policy-ran needs <the pack's folder>");
-        return 2;
-      }
+    },
+  },
+  "policy-ran": {
+    args: ["<the pack's folder>"],
+    run: ({ eventsFile, args: [folder = ""] }) => {
       const ran = policyPacksRun(fs.readFileSync(eventsFile, "utf8"));
       console.log(`  policy packs the engine ran: ${ran.join(", ") || "none"}`);
       return ran.some((entry) => entry.includes(`|local|${path.resolve(folder)} `)) ? 0 : 1;
-    }
-    case "replaced-only": {
-      const [type] = rest;
-      const replaced = [...found.entries()].filter(([, c]) => c.op === "replace");
-      for (const [urn, c] of replaced) console.log(`  replaced: ${shortKind(c.type)} ${name(urn)}`);
-      const wrong = replaced.filter(([, c]) => c.type !== type);
-      return replaced.length > 0 && wrong.length === 0 ? 0 : 1;
-    }
-    default:
-      console.error(`unknown check '${check}'`);
-      return 2;
+    },
+  },
+};
+
+function main(argv: string[]): number {
+  const [check = "", eventsFile, ...args] = argv;
+  const known = CHECKS[check];
+  if (!known || !eventsFile || args.length < known.args.length) {
+    const usage = known
+      ? `${check} <events.jsonl> ${known.args.join(" ")}`
+      : `<${Object.keys(CHECKS).join("|")}> <events.jsonl> [...]`;
+    console.error(`usage: tsx cluster/engineChecks.ts ${usage}`);
+    return 2;
   }
+  const steps = readSteps(fs.readFileSync(eventsFile, "utf8"));
+  return known.run({ steps, found: changes(steps), eventsFile, args });
 }
 
 if (require.main === module) process.exit(main(process.argv.slice(2)));
