@@ -83,15 +83,21 @@ function minikubeDataServices(config: MinikubeStackConfig, { inCluster, namespac
 
 /** The image (built into minikube's Docker unless one is configured) and, in dev mode, the working copy. */
 function minikubeAppCode(config: MinikubeStackConfig, { inCluster, namespace }: Platform) {
-  const built = config.image
-    ? undefined
-    : new LocalAppImage("app-image", { contextDir: APP_CONTEXT_DIR, repository: LOCAL_IMAGE_REPOSITORY });
+  const { image, built } = config.image
+    ? { image: pulumi.output(config.image), built: false }
+    : {
+        image: new LocalAppImage("app-image", {
+          contextDir: APP_CONTEXT_DIR,
+          repository: LOCAL_IMAGE_REPOSITORY,
+        }).ref,
+        built: true,
+      };
   const dev = config.minikube.dev;
   // Dev mode: the code comes from the host's working copy, mounted by `minikube mount`.
   const devSource = dev
     ? new DevSource("dev-source", { namespace, nodePath: dev.sourcePath }, inCluster)
     : undefined;
-  return { image: config.image ?? built!.ref, built: built !== undefined, devSource };
+  return { image, built, devSource };
 }
 
 /** The in-cluster stores, as the one seam DjangoApp knows (gcpBackends is the GCP side). Creates nothing. */

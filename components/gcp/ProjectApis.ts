@@ -4,6 +4,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { mapValues } from "../../lib/records";
 
 export const APIS = {
   compute: "compute.googleapis.com",
@@ -34,17 +35,16 @@ export class ProjectApis extends pulumi.ComponentResource {
 
   constructor(name: string, args: { project: string }, opts?: pulumi.ComponentResourceOptions) {
     super("django-k8s:gcp:ProjectApis", name, {}, opts);
-    this.services = Object.fromEntries(
-      Object.entries(APIS).map(([key, service]) => [
-        key,
+    this.services = mapValues(
+      APIS,
+      (service, key) =>
         new gcp.projects.Service(
           `${name}-${key}`,
           // Left enabled on destroy: other things in the project may use them.
           { project: args.project, service, disableOnDestroy: false, disableDependentServices: false },
           { parent: this },
         ),
-      ]),
-    ) as Record<Api, gcp.projects.Service>;
+    );
     this.registerOutputs({});
   }
 

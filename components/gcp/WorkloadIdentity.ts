@@ -52,7 +52,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
     // Resolves once the roles and the binding exist, so pods annotated with it start only
     // when their identity works.
     this.email = pulumi
-      .all([this.account.email, binding.id, ...grants.map((grant) => grant.urn)])
+      .all([this.account.email, pulumi.all([binding.id, ...grants.map((grant) => grant.urn)])])
       .apply(([email]) => email);
     this.annotations = { [WORKLOAD_IDENTITY_ANNOTATION]: this.email };
     this.registerOutputs({ email: this.email });

@@ -1,4 +1,5 @@
 /** The load generator as a Deployment beside the app (minikube): fortio aimed at the web Service. */
+import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BATCH_PAYLOAD_FILE, batchPayload, FORTIO_IMAGE, loadStreams } from "../loadgen/fortio";
@@ -56,8 +57,9 @@ export class LoadGenerator extends pulumi.ComponentResource {
 }
 
 const PAYLOAD_VOLUME = "batch-payload";
-const PAYLOAD_KEY = "batch-payload";
-const [PAYLOAD_DIR] = BATCH_PAYLOAD_FILE.split(`/${PAYLOAD_KEY}`);
+// The payload file is the Secret's one key, mounted as a folder: the file's folder is the mount.
+const PAYLOAD_KEY = path.posix.basename(BATCH_PAYLOAD_FILE);
+const PAYLOAD_DIR = path.posix.dirname(BATCH_PAYLOAD_FILE);
 
 /** One fortio container per load stream, under the restricted profile; the batch stream reads its payload file. Pure. */
 export function loadContainers(baseUrl: string, rate: number): k8s.types.input.core.v1.Container[] {

@@ -10,7 +10,6 @@ import { nearestName } from "../../lib/nearest";
 import {
   CONFIG_KEYS,
   CONFIG_SCHEMA,
-  type ConfigKey,
   type ConfigValues,
   gcpProjectMessage,
   type KeySchema,
@@ -80,7 +79,7 @@ export function loadConfig(
 
 /** A value as a message shows it: a secret key's never. */
 function shown(name: PropertyKey, value: string | undefined): string {
-  return SECRET_KEYS.has(name as ConfigKey) ? "[secret]" : JSON.stringify(value);
+  return [...SECRET_KEYS].some((key) => key === name) ? "[secret]" : JSON.stringify(value);
 }
 
 /** Each key's value as set, or Pulumi.yaml's default; every key read must be declared there. */

@@ -21,7 +21,7 @@ describe.each([
     const start = outputsSection.indexOf(bullet);
     expect(start, bullet).toBeGreaterThanOrEqual(0);
     const line = outputsSection.slice(start).split(/\n(?=- )/)[0]!;
-    const documented = [...line.matchAll(/`(\w+)`/g)].map((m) => m[1]);
+    const documented = [...line.matchAll(/`(\w+)`/g)].map(([, name]) => name ?? "");
     const exported = Object.keys(programRun(stack).outputs);
     expect(exported.filter((name) => !documented.includes(name))).toEqual([]);
     expect(documented.filter((name) => !exported.includes(name) && name !== "POST")).toEqual([]);

@@ -90,7 +90,7 @@ describe.each(gcpRuns)("%s: Managed Prometheus", (_stack, run) => {
         ),
     );
     expect(admitting).toHaveLength(1);
-    const [policy] = admitting;
+    const policy = admitting[0]!; // one, as just checked
     expect(policy.spec.podSelector.matchExpressions[0].values.sort()).toEqual([...METRICS_ROLES].sort());
     expect(policy.spec.ingress).toHaveLength(1);
     for (const peer of policy.spec.ingress[0].from)

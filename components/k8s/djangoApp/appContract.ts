@@ -198,7 +198,8 @@ export type AppPart = keyof typeof SECRETS_READ;
 
 /** Whether `part` is given (and so reads) `secret`. */
 export function reads(part: AppPart, secret: SecretName): boolean {
-  return (SECRETS_READ[part] as readonly SecretName[]).includes(secret);
+  const given: readonly SecretName[] = SECRETS_READ[part];
+  return given.includes(secret);
 }
 
 /** `<KEY>_FILE=<dir>/<KEY>` for each key of a Secret mounted at `dir`: how the app (and the postgres image) find them. */

@@ -5,6 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { mapValues } from "../../../lib/records";
 import { runOnceJobName } from "../specs/jobNames";
 import { selectorLabels, standardLabels } from "../specs/labels";
 import { checkovSkips } from "../specs/scannerSkips";
@@ -155,11 +156,9 @@ export function createRoleDeployments(
   jobs: RunOnceJobs,
 ): Record<Role, k8s.apps.v1.Deployment> {
   const specs = roleSpecs(scope.args);
-  const deployments = ROLES.map(
-    (role) =>
-      [role, createRoleDeployment(scope, role, appComponentPod(shared, role, specs[role]), jobs)] as const,
+  return mapValues(ROLE_DEPLOYMENTS, (_, role) =>
+    createRoleDeployment(scope, role, appComponentPod(shared, role, specs[role]), jobs),
   );
-  return Object.fromEntries(deployments) as Record<Role, k8s.apps.v1.Deployment>;
 }
 
 function createRoleDeployment(

@@ -38,9 +38,8 @@ export interface ConnectionBudget {
  * Kubernetes' default of 25% rounded up when the strategy leaves it unset.
  */
 export function rolloutSurge(role: "web" | "worker", replicas: number): number {
-  const strategy = ROLE_DEPLOYMENTS[role].strategy as
-    | { rollingUpdate?: { maxSurge?: number | string } }
-    | undefined;
+  const strategy: { rollingUpdate?: { maxSurge?: number | string } } | undefined =
+    ROLE_DEPLOYMENTS[role].strategy;
   const surge = strategy?.rollingUpdate?.maxSurge ?? "25%";
   return typeof surge === "number" ? surge : Math.ceil((replicas * Number.parseInt(surge, 10)) / 100);
 }
