@@ -70,7 +70,7 @@ install_plugin() { # name tool
   if [ "$asked" = "$built" ]; then
     echo "  plugin $name $asked (as the SDK asks)"
   else
-    echo "  plugin $name: the SDK asks $asked; built from the nearest served module, $built (installed as $asked): SKEW $asked -> $built"
+    echo "  plugin $name: the SDK asks $asked; what the Go module proxy serves is built here, $built (installed as $asked; tools/README.md): SKEW $asked -> $built"
   fi
 }
 say "Pulumi $(pulumi version) and its plugins (automatic plugin download off)"
