@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Smoke check of the local cluster's real node (docs/local-cluster.md, "Real node"), printing its
+# figures:
+#
+#   bash cluster/real-node/smoke.sh           up --real-node (unless up), a pod run on the node,
+#                                             reached by its IP, its logs read, deleted; then down
+#   bash cluster/real-node/smoke.sh --keep-up the same, leaving the cluster up
+#
+# Checks: the node registers and turns Ready; a busybox pod (images from cluster/real-node/
+# images.sh, no registry) turns Running and Ready (its readiness probe answered by the kubelet);
+# its process is in this machine's process table; its IP answers HTTP from the host over the
+# bridge; `kubectl logs` (the API server calling the kubelet) returns its output; deleting it
+# stops its containers; `down` leaves no process, mount, network namespace or bridge behind.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LC=(bash "$ROOT/cluster/local-cluster.sh")
+KEEP_UP=""
+[ "${1:-}" = --keep-up ] && KEEP_UP=1
+POD=real-node-smoke
+NS=default
+
+say() { printf 'real-node smoke: %s\n' "$*"; }
+fail() {
+  printf 'real-node smoke: FAILED: %s\n' "$*" >&2
+  exit 1
+}
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+started=$(now)
+LOCAL_CLUSTER_NODE=real "${LC[@]}" up
+up_done=$(now)
+eval "$("${LC[@]}" env)"
+STATE=${LOCAL_CLUSTER_DIR:-/var/lib/django-k8s/local-cluster}
+# shellcheck source=cluster/real-node/node.sh
+source "$ROOT/cluster/real-node/node.sh" # CONTAINERD_SOCK, CNI_BRIDGE
+
+node=$(kubectl get nodes -o jsonpath='{.items[0].metadata.name}')
+created=$(kubectl get node "$node" -o jsonpath='{.metadata.creationTimestamp}')
+ready_at=$(kubectl get node "$node" -o jsonpath='{.status.conditions[?(@.type=="Ready")].lastTransitionTime}')
+say "node $node registered at $created, Ready at $ready_at ($(($(date -d "$ready_at" +%s) - $(date -d "$created" +%s))) s after registering); up took $(secs "$started" "$up_done") s"
+kubectl get node "$node" -o wide
+
+kubectl -n "$NS" delete pod "$POD" --ignore-not-found --wait >/dev/null
+applied=$(now)
+kubectl -n "$NS" apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $POD
+spec:
+  containers:
+  - name: web
+    image: localhost/django-k8s/busybox:local
+    imagePullPolicy: Never
+    # sh stays PID 1 and exits on SIGTERM (a PID 1 without a handler ignores it, and the
+    # deletion would wait out the 30 s grace period for SIGKILL).
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo hello from the real node > /tmp/index.html; echo serving; httpd -f -p 8080 -h /tmp & wait"]
+    ports: [{containerPort: 8080}]
+    readinessProbe:
+      httpGet: {path: /index.html, port: 8080}
+      periodSeconds: 1
+YAML
+until [ "$(kubectl -n "$NS" get pod "$POD" -o jsonpath='{.status.phase}')" = Running ]; do
+  [ "$(secs "$applied" "$(now)" | cut -d. -f1)" -lt 120 ] || { kubectl -n "$NS" describe pod "$POD" | tail -20; fail "pod not Running after 120 s"; }
+  sleep 0.2
+done
+running=$(now)
+kubectl -n "$NS" wait --for=condition=Ready "pod/$POD" --timeout=60s >/dev/null || fail "pod not Ready"
+ready=$(now)
+say "pod Running $(secs "$applied" "$running") s after apply, Ready $(secs "$applied" "$ready") s after apply"
+
+ip=$(kubectl -n "$NS" get pod "$POD" -o jsonpath='{.status.podIP}')
+cid=$(kubectl -n "$NS" get pod "$POD" -o jsonpath='{.status.containerStatuses[0].containerID}')
+cid=${cid#containerd://}
+pid=$(ctr --address "$CONTAINERD_SOCK" -n k8s.io tasks ls | awk -v id="$cid" '$1 == id { print $2 }')
+[ -n "$pid" ] || fail "no containerd task for container $cid"
+say "its process on this machine:"
+ps -o pid,ppid,user,etime,cmd -p "$pid" --ppid "$pid" || fail "pid $pid not in the process table"
+body=$(curl -fsS --max-time 5 "http://$ip:8080/index.html") || fail "pod IP $ip:8080 did not answer from the host"
+say "http://$ip:8080/index.html from the host: $body"
+logs=$(kubectl -n "$NS" logs "$POD") || fail "kubectl logs failed"
+say "kubectl logs: $logs"
+
+deleted=$(now)
+kubectl -n "$NS" delete pod "$POD" --wait --timeout=60s >/dev/null || fail "pod not deleted in 60 s"
+say "pod deleted in $(secs "$deleted" "$(now)") s (SIGTERM to its sh, its sandbox stopped)"
+! kill -0 "$pid" 2>/dev/null || fail "pid $pid still running after the pod was deleted"
+
+if [ -n "$KEEP_UP" ]; then
+  say "OK; cluster left up"
+  exit 0
+fi
+down_started=$(now)
+"${LC[@]}" down
+say "down took $(secs "$down_started" "$(now)") s"
+left=$(pgrep -af 'containerd|kubelet|kube-apiserver|kube-controller|kube-scheduler|etcd --name local' | grep -v -e pgrep -e smoke.sh || true)
+[ -z "$left" ] || fail "still running after down: $left"
+left=$(grep -E 'containerd|kubelet|/run/netns/cni-' /proc/self/mounts || true)
+[ -z "$left" ] || fail "still mounted after down: $left"
+! ip link show "$CNI_BRIDGE" >/dev/null 2>&1 || fail "bridge $CNI_BRIDGE still there after down"
+left=$(ip -br link | grep -E '^veth' || true)
+[ -z "$left" ] || fail "veth interfaces left after down: $left"
+say "OK: nothing running, mounted or left in the network after down; total $(secs "$started" "$(now)") s"
