@@ -198,6 +198,12 @@ real_node_teardown() {
   if [ -f "$NODE_DIR/netns-mount-is-ours" ] && mountpoint -q /run/netns && [ -z "$(ls -A /run/netns)" ]; then
     umount /run/netns
   fi
+  # The kubelet's links to its containers' logs (it removes each with its container; not those of
+  # containers killed here).
+  local link
+  for link in /var/log/containers/*.log; do
+    [ -L "$link" ] && case $(readlink "$link") in "$NODE_DIR"/*) rm -f "$link" ;; esac
+  done
   if [ -f "$NODE_DIR/var-log-containers-is-ours" ]; then rmdir /var/log/containers 2>/dev/null || true; fi
   rm -rf "$CONTAINERD_RUN"
   rmdir "$(dirname "$CONTAINERD_RUN")" 2>/dev/null || true
