@@ -47,7 +47,7 @@ CONTROL_PLANE=(etcd kube-apiserver kube-controller-manager kube-scheduler)
 set_components() {
   case $NODE_MODE in
     kwok) COMPONENTS=("${CONTROL_PLANE[@]}" kwok) ;;
-    real) COMPONENTS=("${CONTROL_PLANE[@]}" containerd kubelet) ;;
+    real) COMPONENTS=("${CONTROL_PLANE[@]}" containerd kubelet kube-proxy) ;;
     *) die "LOCAL_CLUSTER_NODE is kwok or real, not '$NODE_MODE'" ;;
   esac
 }
@@ -184,7 +184,11 @@ wait_for() { # what timeout-seconds "component ..." check...
 check_ports_free() {
   local port taken
   local ports=("$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$CONTROLLER_MANAGER_PORT" "$SCHEDULER_PORT")
-  if [ "$NODE_MODE" = real ]; then ports+=("$KUBELET_PORT" "$KUBELET_HEALTHZ_PORT"); else ports+=("$KWOK_PORT"); fi
+  if [ "$NODE_MODE" = real ]; then
+    ports+=("$KUBELET_PORT" "$KUBELET_HEALTHZ_PORT" "$KUBE_PROXY_HEALTHZ_PORT" "$KUBE_PROXY_METRICS_PORT")
+  else
+    ports+=("$KWOK_PORT")
+  fi
   for port in "${ports[@]}"; do
     taken=$(ss -Hltnp "sport = :$port" 2>/dev/null || true)
     [ -z "$taken" ] || die "127.0.0.1:$port is taken: $taken (LOCAL_CLUSTER_API_PORT moves the API server)"
@@ -308,6 +312,7 @@ start_apiserver() {
   # A real kubelet serves logs, exec and port-forward; the API server calls it with its own
   # client certificate (the kubelet's serving certificate is self-signed: not verified), at the
   # node's InternalIP (its Hostname, the node's name, resolves nowhere).
+  # shellcheck disable=SC2054 # InternalIP,Hostname is one argument
   [ "$NODE_MODE" = real ] && node_flags=(--kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt"
     --kubelet-client-key "$PKI/apiserver-kubelet-client.key" --kubelet-preferred-address-types InternalIP,Hostname)
   start_component kube-apiserver "${node_flags[@]}" \
@@ -478,6 +483,9 @@ cmd_up() {
     start_kubelet
     say "kubelet on :$KUBELET_PORT ($(since "$step_started") s)"
     step_started=$(now)
+    start_kube_proxy
+    say "kube-proxy, iptables mode ($(since "$step_started") s)"
+    step_started=$(now)
     wait_until_ready
     say "real node $NODE Ready ($(since "$step_started") s after the kubelet's /healthz)"
   else
@@ -494,8 +502,9 @@ cmd_up() {
 
 up_failed() {
   if [ "$NODE_MODE" = real ]; then
-    stop_components kubelet
+    stop_components kube-proxy kubelet
     real_node_teardown
+    real_node_iptables_cleanup
   fi
   stop_components "${COMPONENTS[@]}"
   say "up failed: stopped what it had started; logs in $LOGS, state kept ('down' removes it)" >&2
@@ -527,8 +536,9 @@ cmd_down() {
   # so none of them spends its last seconds retrying a vanished API server; etcd last, after the
   # API server has closed its connections.
   if [ "$NODE_MODE" = real ]; then
-    stop_components kubelet
+    stop_components kube-proxy kubelet
     real_node_teardown
+    real_node_iptables_cleanup
   fi
   stop_components kwok kube-scheduler kube-controller-manager kube-apiserver
   stop_components etcd

@@ -11,6 +11,8 @@ CONTAINERD_RUN=/run/django-k8s/containerd
 CONTAINERD_SOCK=$CONTAINERD_RUN/containerd.sock
 KUBELET_PORT=16250
 KUBELET_HEALTHZ_PORT=16248
+KUBE_PROXY_HEALTHZ_PORT=16256
+KUBE_PROXY_METRICS_PORT=16249
 # The node's pods: one bridge (not the usual cni0, so another CNI setup on this machine is not
 # touched), addresses from host-local in this /24 of the cluster's pod range.
 CNI_BRIDGE=djk8s0
@@ -27,6 +29,10 @@ real_node_check_host() {
   done
   [ "${#missing[@]}" = 0 ] \
     || die "the real node needs ${missing[*]}: apt-get install containerd runc containernetworking-plugins iptables conntrack busybox-static gcc"
+  # Another kubelet here (a kubeadm or minikube --driver=none node) would share the kubelet's
+  # iptables chains, /var/run/netns and the cgroup hierarchy's kubepods.
+  [ -z "$(ss -Hltn 'sport = :10250' 2>/dev/null)" ] \
+    || die "a kubelet already listens on :10250; the real node does not run beside another Kubernetes node"
   [ "$(id -u)" = 0 ] || die "the real node runs as root (kubelet and containerd manage cgroups, mounts, network namespaces)"
 }
 
@@ -48,6 +54,14 @@ extendedKeyUsage=clientAuth"
     chmod 600 "$PKI/apiserver-kubelet-client.key"
   fi
   write_kubeconfig "$PKI/kubelet.kubeconfig" kubelet
+  # kube-proxy's: the user the bootstrap binding system:node-proxier names.
+  if [ ! -f "$PKI/kube-proxy.crt" ]; then
+    issue_cert ca kube-proxy "/CN=system:kube-proxy" "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth"
+    chmod 600 "$PKI/kube-proxy.key"
+  fi
+  write_kubeconfig "$PKI/kube-proxy.kubeconfig" kube-proxy
 }
 
 real_node_configs() {
@@ -123,6 +137,18 @@ clusterDomain: cluster.local
 podLogsDir: $NODE_DIR/pod-logs
 registerNode: true
 YAML
+  cat >"$NODE_DIR/kube-proxy-config.yaml" <<YAML
+# kube-proxy's configuration for the local cluster's real node; written by cluster/real-node/node.sh.
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: iptables
+clientConnection:
+  kubeconfig: $PKI/kube-proxy.kubeconfig
+hostnameOverride: $NODE
+clusterCIDR: $POD_CIDR
+healthzBindAddress: 127.0.0.1:$KUBE_PROXY_HEALTHZ_PORT
+metricsBindAddress: 127.0.0.1:$KUBE_PROXY_METRICS_PORT
+YAML
 }
 
 start_containerd() {
@@ -143,6 +169,44 @@ start_kubelet() {
     --root-dir "$NODE_DIR/kubelet" \
     --hostname-override "$NODE"
   wait_for "the kubelet's /healthz" 120 kubelet healthz "http://127.0.0.1:$KUBELET_HEALTHZ_PORT/healthz"
+}
+
+start_kube_proxy() {
+  [ -f "$NODE_DIR/route_localnet" ] || cat /proc/sys/net/ipv4/conf/all/route_localnet >"$NODE_DIR/route_localnet"
+  start_component kube-proxy --config "$NODE_DIR/kube-proxy-config.yaml"
+  wait_for "kube-proxy's /healthz" 60 kube-proxy curl -fsS "http://127.0.0.1:$KUBE_PROXY_HEALTHZ_PORT/healthz"
+}
+
+# After kube-proxy and the kubelet have stopped: kube-proxy's own rules and chains (its
+# --cleanup), then the chains the kubelet makes (KUBE-FIREWALL, which drops connections to
+# 127.0.0.0/8 from other sources, its canaries, the iptables-mode hint). Only chains under
+# these names: a Kubernetes node already on this machine would own them too, and the real
+# node refuses to start beside one (real_node_check_host).
+real_node_iptables_cleanup() {
+  local kube_bin=${KUBE_BIN:-$(cat "$STATE/kubernetes-bin" 2>/dev/null || true)}
+  if [ -x "$kube_bin/kube-proxy" ] && ! "$kube_bin/kube-proxy" --cleanup >>"$LOGS/kube-proxy.log" 2>&1; then
+    say "kube-proxy --cleanup failed (log: $LOGS/kube-proxy.log)"
+  fi
+  # kube-proxy turns on route_localnet (NodePorts on 127.0.0.1); back to what it was.
+  if [ -f "$NODE_DIR/route_localnet" ]; then
+    cat "$NODE_DIR/route_localnet" >/proc/sys/net/ipv4/conf/all/route_localnet
+  fi
+  local cmd table chain rule
+  for cmd in iptables ip6tables; do
+    command -v "$cmd" >/dev/null || continue
+    for table in filter nat mangle; do
+      for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT; do
+        "$cmd" -t "$table" -S "$chain" >/dev/null 2>&1 || continue
+        # The jumps to it first (iptables -S prints them as "-A <from> ... -j <chain>").
+        while read -r rule; do
+          # shellcheck disable=SC2086 # the rule's words, as iptables printed them
+          eval "$cmd -t $table ${rule/-A /-D }" || true
+        done < <("$cmd" -t "$table" -S | grep -E -- "-j $chain( |\$)" || true)
+        "$cmd" -t "$table" -F "$chain" 2>/dev/null || true
+        "$cmd" -t "$table" -X "$chain" 2>/dev/null || true
+      done
+    done
+  done
 }
 
 # Our containerd's shims: the processes whose command line names our socket (never matched by
@@ -193,7 +257,7 @@ real_node_teardown() {
   if ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then ip link delete "$CNI_BRIDGE"; fi
   local controller
   for controller in /sys/fs/cgroup/*/; do
-    [ -d "$controller/kubepods" ] && find "$controller/kubepods" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    if [ -d "$controller/kubepods" ]; then find "$controller/kubepods" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
   done
   if [ -f "$NODE_DIR/netns-mount-is-ours" ] && mountpoint -q /run/netns && [ -z "$(ls -A /run/netns)" ]; then
     umount /run/netns

@@ -10,7 +10,8 @@
 # images.sh, no registry) turns Running and Ready (its readiness probe answered by the kubelet);
 # its process is in this machine's process table; its IP answers HTTP from the host over the
 # bridge; `kubectl logs` (the API server calling the kubelet) returns its output; deleting it
-# stops its containers; `down` leaves no process, mount, network namespace or bridge behind.
+# stops its containers; a Service routes to it (kube-proxy): its ClusterIP from the host and from
+# the pod, its NodePort on 127.0.0.1; `down` leaves no process, mount, network namespace or bridge behind.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -49,6 +50,7 @@ apiVersion: v1
 kind: Pod
 metadata:
   name: $POD
+  labels: {app: $POD}
 spec:
   containers:
   - name: web
@@ -83,6 +85,34 @@ say "http://$ip:8080/index.html from the host: $body"
 logs=$(kubectl -n "$NS" logs "$POD") || fail "kubectl logs failed"
 say "kubectl logs: $logs"
 
+# kube-proxy: the Service's ClusterIP from the host and from the pod itself (hairpin through the
+# bridge), and its NodePort on 127.0.0.1.
+kubectl -n "$NS" apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Service
+metadata:
+  name: $POD
+spec:
+  type: NodePort
+  selector: {app: $POD}
+  ports: [{port: 80, targetPort: 8080}]
+YAML
+cluster_ip=$(kubectl -n "$NS" get service "$POD" -o jsonpath='{.spec.clusterIP}')
+node_port=$(kubectl -n "$NS" get service "$POD" -o jsonpath='{.spec.ports[0].nodePort}')
+svc_started=$(now)
+until body=$(curl -fsS --max-time 2 "http://$cluster_ip/index.html" 2>/dev/null); do
+  [ "$(secs "$svc_started" "$(now)" | cut -d. -f1)" -lt 30 ] || fail "ClusterIP $cluster_ip:80 did not answer from the host in 30 s"
+  sleep 0.2
+done
+say "Service ClusterIP http://$cluster_ip/ from the host after $(secs "$svc_started" "$(now)") s: $body"
+# nc, not busybox's wget: Debian's busybox-static is linked against glibc statically, and its
+# wget dies with SIGSEGV in the pod (exit 139) where no NSS libraries are.
+body=$(kubectl -n "$NS" exec "$POD" -- sh -c "printf 'GET /index.html HTTP/1.0\r\n\r\n' | nc -w 5 $cluster_ip 80 | tail -n 1") || fail "ClusterIP $cluster_ip:80 did not answer from the pod (hairpin)"
+say "Service ClusterIP from the pod itself: $body"
+body=$(curl -fsS --max-time 5 "http://127.0.0.1:$node_port/index.html") || fail "NodePort 127.0.0.1:$node_port did not answer"
+say "NodePort http://127.0.0.1:$node_port/: $body"
+kubectl -n "$NS" delete service "$POD" >/dev/null
+
 deleted=$(now)
 kubectl -n "$NS" delete pod "$POD" --wait --timeout=60s >/dev/null || fail "pod not deleted in 60 s"
 say "pod deleted in $(secs "$deleted" "$(now)") s (SIGTERM to its sh, its sandbox stopped)"
@@ -95,10 +125,12 @@ fi
 down_started=$(now)
 "${LC[@]}" down
 say "down took $(secs "$down_started" "$(now)") s"
-left=$(pgrep -af 'containerd|kubelet|kube-apiserver|kube-controller|kube-scheduler|etcd --name local' | grep -v -e pgrep -e smoke.sh || true)
+left=$(pgrep -af 'containerd|kubelet|kube-apiserver|kube-controller|kube-scheduler|kube-proxy|etcd --name local' | grep -v -e pgrep -e smoke.sh || true)
 [ -z "$left" ] || fail "still running after down: $left"
 left=$(grep -E 'containerd|kubelet|/run/netns/cni-' /proc/self/mounts || true)
 [ -z "$left" ] || fail "still mounted after down: $left"
+left=$(for t in filter nat mangle; do iptables -t "$t" -S; ip6tables -t "$t" -S; done | grep -E 'KUBE-|CNI-' || true)
+[ -z "$left" ] || fail "iptables rules or chains left after down: $left"
 ! ip link show "$CNI_BRIDGE" >/dev/null 2>&1 || fail "bridge $CNI_BRIDGE still there after down"
 left=$(ip -br link | grep -E '^veth' || true)
 [ -z "$left" ] || fail "veth interfaces left after down: $left"
