@@ -428,9 +428,15 @@ cmd_up() {
     *) die "up takes --real-node or nothing, not '$1'" ;;
   esac
   set_components
-  if [ -f "$STATE/node-mode" ] && [ "$(cat "$STATE/node-mode")" != "$NODE_MODE" ] \
-    && [ -n "$(components_of "$(cat "$STATE/node-mode")")" ]; then
-    die "up with a $(cat "$STATE/node-mode") node: run 'down' before switching to a $NODE_MODE node"
+  # A state folder is one node's: kwok's node object and a kubelet's registration of the same
+  # name would fight over it, and its pods were placed for the other.
+  if [ -f "$STATE/node-mode" ] && [ "$(cat "$STATE/node-mode")" != "$NODE_MODE" ]; then
+    local kept
+    kept=$(cat "$STATE/node-mode")
+    if [ -n "$(components_of "$kept")" ]; then
+      die "up with a $kept node: run 'down' before switching to a $NODE_MODE node"
+    fi
+    die "the state in $STATE is a $kept node's (kept by 'down --keep'): 'up$([ "$kept" = real ] && echo ' --real-node')' resumes it, 'down' removes it"
   fi
   [ "$NODE_MODE" = kwok ] || real_node_check_host
   [ "$(id -u)" = 0 ] || [ -n "${LOCAL_CLUSTER_DIR:-}" ] \

@@ -214,7 +214,7 @@ real_node_iptables_cleanup() {
 our_shims() {
   local dir
   for dir in /proc/[0-9]*; do
-    tr '\0' ' ' <"$dir/cmdline" 2>/dev/null | grep -q -- "-address $CONTAINERD_SOCK " && echo "${dir#/proc/}"
+    tr '\0' ' ' 2>/dev/null <"$dir/cmdline" | grep -q -- "-address $CONTAINERD_SOCK " && echo "${dir#/proc/}"
   done
 }
 
