@@ -148,6 +148,16 @@ hostnameOverride: $NODE
 clusterCIDR: $POD_CIDR
 healthzBindAddress: 127.0.0.1:$KUBE_PROXY_HEALTHZ_PORT
 metricsBindAddress: 127.0.0.1:$KUBE_PROXY_METRICS_PORT
+# NodePorts on loopback only: what the project opens (http://127.0.0.1:<nodePort>, as
+# minikube's tunnel-less NodePort on a laptop), and nothing exposed on the machine's network.
+nodePortAddresses: ["127.0.0.1/32"]
+# The machine's conntrack table and timeouts are left as they are (by default kube-proxy sets
+# nf_conntrack_max, here lowering it from 262144 to 131072, and the TCP established and
+# close-wait timeouts): this is a shared machine, not a dedicated node.
+conntrack:
+  maxPerCore: 0
+  tcpEstablishedTimeout: 0s
+  tcpCloseWaitTimeout: 0s
 YAML
 }
 

@@ -40,7 +40,8 @@ source "$ROOT/cluster/real-node/node.sh" # CONTAINERD_SOCK, CNI_BRIDGE
 node=$(kubectl get nodes -o jsonpath='{.items[0].metadata.name}')
 created=$(kubectl get node "$node" -o jsonpath='{.metadata.creationTimestamp}')
 ready_at=$(kubectl get node "$node" -o jsonpath='{.status.conditions[?(@.type=="Ready")].lastTransitionTime}')
-say "node $node registered at $created, Ready at $ready_at ($(($(date -d "$ready_at" +%s) - $(date -d "$created" +%s))) s after registering); up took $(secs "$started" "$up_done") s"
+node_ready=$(($(date -d "$ready_at" +%s) - $(date -d "$created" +%s)))
+say "node $node registered at $created, Ready at $ready_at ($node_ready s after registering); up took $(secs "$started" "$up_done") s"
 kubectl get node "$node" -o wide
 
 kubectl -n "$NS" delete pod "$POD" --ignore-not-found --wait >/dev/null
@@ -71,7 +72,9 @@ done
 running=$(now)
 kubectl -n "$NS" wait --for=condition=Ready "pod/$POD" --timeout=60s >/dev/null || fail "pod not Ready"
 ready=$(now)
-say "pod Running $(secs "$applied" "$running") s after apply, Ready $(secs "$applied" "$ready") s after apply"
+pod_running=$(secs "$applied" "$running")
+pod_ready=$(secs "$applied" "$ready")
+say "pod Running $pod_running s after apply, Ready $pod_ready s after apply"
 
 ip=$(kubectl -n "$NS" get pod "$POD" -o jsonpath='{.status.podIP}')
 cid=$(kubectl -n "$NS" get pod "$POD" -o jsonpath='{.status.containerStatuses[0].containerID}')
@@ -104,7 +107,8 @@ until body=$(curl -fsS --max-time 2 "http://$cluster_ip/index.html" 2>/dev/null)
   [ "$(secs "$svc_started" "$(now)" | cut -d. -f1)" -lt 30 ] || fail "ClusterIP $cluster_ip:80 did not answer from the host in 30 s"
   sleep 0.2
 done
-say "Service ClusterIP http://$cluster_ip/ from the host after $(secs "$svc_started" "$(now)") s: $body"
+svc_routed=$(secs "$svc_started" "$(now)")
+say "Service ClusterIP http://$cluster_ip/ from the host after $svc_routed s: $body"
 # nc, not busybox's wget: Debian's busybox-static is linked against glibc statically, and its
 # wget dies with SIGSEGV in the pod (exit 139) where no NSS libraries are.
 body=$(kubectl -n "$NS" exec "$POD" -- sh -c "printf 'GET /index.html HTTP/1.0\r\n\r\n' | nc -w 5 $cluster_ip 80 | tail -n 1") || fail "ClusterIP $cluster_ip:80 did not answer from the pod (hairpin)"
@@ -115,16 +119,19 @@ kubectl -n "$NS" delete service "$POD" >/dev/null
 
 deleted=$(now)
 kubectl -n "$NS" delete pod "$POD" --wait --timeout=60s >/dev/null || fail "pod not deleted in 60 s"
-say "pod deleted in $(secs "$deleted" "$(now)") s (SIGTERM to its sh, its sandbox stopped)"
+pod_deleted=$(secs "$deleted" "$(now)")
+say "pod deleted in $pod_deleted s (SIGTERM to its sh, its sandbox stopped)"
+figures="up $(secs "$started" "$up_done") s, node Ready $node_ready s after registering, pod Running $pod_running s / Ready $pod_ready s after apply, Service routed $svc_routed s after creation, pod deleted in $pod_deleted s"
 ! kill -0 "$pid" 2>/dev/null || fail "pid $pid still running after the pod was deleted"
 
 if [ -n "$KEEP_UP" ]; then
   say "OK; cluster left up"
+  say "figures: $figures"
   exit 0
 fi
 down_started=$(now)
 "${LC[@]}" down
-say "down took $(secs "$down_started" "$(now)") s"
+figures="$figures, down $(secs "$down_started" "$(now)") s"
 left=$(pgrep -af 'containerd|kubelet|kube-apiserver|kube-controller|kube-scheduler|kube-proxy|etcd --name local' | grep -v -e pgrep -e smoke.sh || true)
 [ -z "$left" ] || fail "still running after down: $left"
 left=$(grep -E 'containerd|kubelet|/run/netns/cni-' /proc/self/mounts || true)
@@ -135,3 +142,4 @@ left=$(for t in filter nat mangle; do iptables -t "$t" -S; ip6tables -t "$t" -S;
 left=$(ip -br link | grep -E '^veth' || true)
 [ -z "$left" ] || fail "veth interfaces left after down: $left"
 say "OK: nothing running, mounted or left in the network after down; total $(secs "$started" "$(now)") s"
+say "figures: $figures"
