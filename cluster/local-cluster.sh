@@ -542,9 +542,14 @@ cmd_down() {
   # so none of them spends its last seconds retrying a vanished API server; etcd last, after the
   # API server has closed its connections.
   if [ "$NODE_MODE" = real ]; then
+    local step_started
+    step_started=$(now)
     stop_components kube-proxy kubelet
+    say "kube-proxy, kubelet stopped ($(since "$step_started") s)"
+    step_started=$(now)
     real_node_teardown
     real_node_iptables_cleanup
+    say "containers, containerd, mounts, network namespaces, bridge, iptables chains removed ($(since "$step_started") s)"
   fi
   stop_components kwok kube-scheduler kube-controller-manager kube-apiserver
   stop_components etcd

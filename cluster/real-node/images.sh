@@ -11,6 +11,10 @@
 #
 # Usage: images.sh build              build the archives (if not cached); prints their paths
 #        images.sh import <address>   build, then import them into the containerd at <address>
+#        images.sh from-podman <address> <image>...
+#                                     copy images from podman's store (the app image the
+#                                     container test builds) into that containerd: `podman save`
+#                                     as an OCI archive, then `ctr images import`
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -94,5 +98,23 @@ case ${1:-} in
     done
     say "imported $PAUSE_IMAGE, $BUSYBOX_IMAGE"
     ;;
-  *) die "usage: images.sh build | import <containerd address>" ;;
+  from-podman)
+    address=${2:?usage: images.sh from-podman <containerd address> <image>...}
+    shift 2
+    [ "$#" -gt 0 ] || die "usage: images.sh from-podman <containerd address> <image>..."
+    archive=$(mktemp -d)
+    trap 'rm -rf "$archive"' EXIT
+    for ref in "$@"; do
+      started=$(date +%s)
+      podman image exists "$ref" || die "podman has no image $ref"
+      podman save --quiet --format oci-archive -o "$archive/image.tar" "$ref" || die "podman save $ref failed"
+      # An OCI archive from podman names its image by the tag alone: --base-name gives the
+      # repository back.
+      ctr --address "$address" -n k8s.io images import --base-name "${ref%:*}" "$archive/image.tar" >/dev/null \
+        || die "ctr images import of $ref failed"
+      rm -f "$archive/image.tar"
+      say "imported $ref from podman ($(($(date +%s) - started)) s)"
+    done
+    ;;
+  *) die "usage: images.sh build | import <containerd address> | from-podman <containerd address> <image>..." ;;
 esac

@@ -11,7 +11,8 @@
 # its process is in this machine's process table; its IP answers HTTP from the host over the
 # bridge; `kubectl logs` (the API server calling the kubelet) returns its output; deleting it
 # stops its containers; a Service routes to it (kube-proxy): its ClusterIP from the host and from
-# the pod, its NodePort on 127.0.0.1; `down` leaves no process, mount, network namespace or bridge behind.
+# the pod, its NodePort on 127.0.0.1; the app's image, when podman has it, runs as a Job to
+# completion; `down` leaves no process, mount, network namespace or bridge behind.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -123,6 +124,45 @@ pod_deleted=$(secs "$deleted" "$(now)")
 say "pod deleted in $pod_deleted s (SIGTERM to its sh, its sandbox stopped)"
 figures="up $(secs "$started" "$up_done") s, node Ready $node_ready s after registering, pod Running $pod_running s / Ready $pod_ready s after apply, Service routed $svc_routed s after creation, pod deleted in $pod_deleted s"
 ! kill -0 "$pid" 2>/dev/null || fail "pid $pid still running after the pod was deleted"
+
+# The app's image (the container test builds it into podman), when there is one: copied into the
+# node's containerd and run as a Job as the stack runs it (user 10001, read-only root, no
+# capabilities); the Job controller marks it Complete once its pod has really exited 0.
+app_image=${REAL_NODE_APP_IMAGE:-$(podman images --format '{{.Repository}}:{{.Tag}}' --filter reference=localhost/django-k8s-app 2>/dev/null | head -n 1 || true)}
+if [ -n "$app_image" ]; then
+  copied=$(now)
+  bash "$ROOT/cluster/real-node/images.sh" from-podman "$CONTAINERD_SOCK" "$app_image"
+  app_copied=$(secs "$copied" "$(now)")
+  kubectl -n "$NS" delete job real-node-app --ignore-not-found --wait >/dev/null
+  applied=$(now)
+  kubectl -n "$NS" apply -f - >/dev/null <<YAML
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: real-node-app
+spec:
+  backoffLimit: 0
+  ttlSecondsAfterFinished: 600
+  template:
+    spec:
+      restartPolicy: Never
+      securityContext: {runAsUser: 10001, runAsGroup: 10001, runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+      containers:
+      - name: app
+        image: $app_image
+        imagePullPolicy: Never
+        command: ["python", "-c", "import django, os, sys; print('django', django.get_version(), 'python', sys.version.split()[0], 'uid', os.getuid())"]
+        securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+YAML
+  kubectl -n "$NS" wait --for=condition=Complete job/real-node-app --timeout=120s >/dev/null \
+    || { kubectl -n "$NS" describe job real-node-app | tail -15; fail "the app image's Job did not complete"; }
+  app_job=$(secs "$applied" "$(now)")
+  say "app image $app_image: copied from podman in $app_copied s; Job Complete $app_job s after apply: $(kubectl -n "$NS" logs job/real-node-app)"
+  kubectl -n "$NS" delete job real-node-app --wait >/dev/null
+  figures="$figures, app image copied $app_copied s, app Job Complete $app_job s after apply"
+else
+  say "no app image in podman (scripts/test-containers.sh builds it; REAL_NODE_APP_IMAGE names one): its Job skipped"
+fi
 
 if [ -n "$KEEP_UP" ]; then
   say "OK; cluster left up"
