@@ -3,6 +3,10 @@
 # program against a real API server without minikube or a container runtime (docs/local-cluster.md):
 #
 #   bash cluster/local-cluster.sh up              start it (or say it is up); prints its timing
+#   bash cluster/local-cluster.sh up --real-node  the same with a real node instead of kwok's:
+#                                                 containerd, runc, CNI and a kubelet on this
+#                                                 machine (LOCAL_CLUSTER_NODE=real says the same;
+#                                                 cluster/real-node/, docs "Real node")
 #   bash cluster/local-cluster.sh down [--keep]   stop every process it started; --keep leaves
 #                                                 the state (certificates, etcd data) for the next up
 #   eval "$(bash cluster/local-cluster.sh env)"   KUBECONFIG (context django-k8s-local) and kubectl on PATH
@@ -35,14 +39,26 @@ SERVICE_CIDR=10.96.0.0/16
 SERVICE_API_IP=10.96.0.1
 # The pod IPs kwok writes into pod status, so Services get endpoints; never routed either.
 POD_CIDR=10.244.0.0/16
-# Start order; `down` stops them in reverse.
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+# Start order; `down` stops them in reverse. The node is kwok's (simulated, the default) or real
+# (containerd and a kubelet, cluster/real-node/node.sh); `up` records which in $STATE/node-mode,
+# so `down` and `status` know.
+NODE_MODE=${LOCAL_CLUSTER_NODE:-kwok}
+CONTROL_PLANE=(etcd kube-apiserver kube-controller-manager kube-scheduler)
+set_components() {
+  case $NODE_MODE in
+    kwok) COMPONENTS=("${CONTROL_PLANE[@]}" kwok) ;;
+    real) COMPONENTS=("${CONTROL_PLANE[@]}" containerd kubelet kube-proxy) ;;
+    *) die "LOCAL_CLUSTER_NODE is kwok or real, not '$NODE_MODE'" ;;
+  esac
+}
 
 PKI=$STATE/pki
 LOGS=$STATE/logs
 RUN=$STATE/run
 KUBECONFIG_FILE=$STATE/kubeconfig
 MARKER=$STATE/.django-k8s-local-cluster # only a folder holding it is ever removed by `down`
+# shellcheck source=cluster/real-node/node.sh
+source "$ROOT/cluster/real-node/node.sh"
 
 say() { printf 'local-cluster: %s\n' "$*"; }
 die() {
@@ -69,6 +85,7 @@ binary_of() { # component
   case $1 in
     etcd) echo "$ETCD_BIN/etcd" ;;
     kwok) echo "$KWOK_BIN/kwok" ;;
+    containerd) echo "$CONTAINERD" ;;
     *) echo "$KUBE_BIN/$1" ;;
   esac
 }
@@ -166,7 +183,13 @@ wait_for() { # what timeout-seconds "component ..." check...
 # components would fail with an unclear "address already in use" deep in their logs.
 check_ports_free() {
   local port taken
-  for port in "$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$CONTROLLER_MANAGER_PORT" "$SCHEDULER_PORT" "$KWOK_PORT"; do
+  local ports=("$ETCD_PORT" "$ETCD_PEER_PORT" "$API_PORT" "$CONTROLLER_MANAGER_PORT" "$SCHEDULER_PORT")
+  if [ "$NODE_MODE" = real ]; then
+    ports+=("$KUBELET_PORT" "$KUBELET_HEALTHZ_PORT" "$KUBE_PROXY_HEALTHZ_PORT" "$KUBE_PROXY_METRICS_PORT")
+  else
+    ports+=("$KWOK_PORT")
+  fi
+  for port in "${ports[@]}"; do
     taken=$(ss -Hltnp "sport = :$port" 2>/dev/null || true)
     [ -z "$taken" ] || die "127.0.0.1:$port is taken: $taken (LOCAL_CLUSTER_API_PORT moves the API server)"
   done
@@ -285,7 +308,14 @@ etcd_healthy() { curl -fsS "http://127.0.0.1:$ETCD_PORT/health" | grep -q '"heal
 # (With it off, the API server logs one "Found stale data, removed previous endpoints" at start:
 # the none reconciler's removal always succeeds. It is harmless.)
 start_apiserver() {
-  start_component kube-apiserver \
+  local node_flags=()
+  # A real kubelet serves logs, exec and port-forward; the API server calls it with its own
+  # client certificate (the kubelet's serving certificate is self-signed: not verified), at the
+  # node's InternalIP (its Hostname, the node's name, resolves nowhere).
+  # shellcheck disable=SC2054 # InternalIP,Hostname is one argument
+  [ "$NODE_MODE" = real ] && node_flags=(--kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt"
+    --kubelet-client-key "$PKI/apiserver-kubelet-client.key" --kubelet-preferred-address-types InternalIP,Hostname)
+  start_component kube-apiserver "${node_flags[@]}" \
     --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
     --bind-address 127.0.0.1 --secure-port "$API_PORT" --advertise-address 127.0.0.1 \
     --endpoint-reconciler-type none \
@@ -309,7 +339,11 @@ start_apiserver() {
 # The default StorageClass and the node, before the controllers start (the node exists when kwok
 # looks for it; a claim made right after `up` finds the default class).
 apply_cluster_objects() {
-  kubectl_admin apply -f "$ROOT/cluster/storage-class.yaml" -f "$ROOT/cluster/local-node.yaml" >/dev/null
+  if [ "$NODE_MODE" = real ]; then # the kubelet registers its node itself
+    kubectl_admin apply -f "$ROOT/cluster/storage-class.yaml" >/dev/null
+  else
+    kubectl_admin apply -f "$ROOT/cluster/storage-class.yaml" -f "$ROOT/cluster/local-node.yaml" >/dev/null
+  fi
 }
 
 # Each controller with its own service account (as kubeadm sets it up); leader election off,
@@ -364,7 +398,11 @@ wait_until_ready() {
   wait_for "the service account default/default" 60 "$all" kubectl_admin -n default get serviceaccount default
   wait_for "kube-controller-manager's /healthz" 60 "$all" healthz "https://127.0.0.1:$CONTROLLER_MANAGER_PORT/healthz"
   wait_for "kube-scheduler's /healthz" 60 "$all" healthz "https://127.0.0.1:$SCHEDULER_PORT/healthz"
-  wait_for "kwok's /healthz" 60 "$all" healthz "http://127.0.0.1:$KWOK_PORT/healthz"
+  if [ "$NODE_MODE" = real ]; then
+    wait_for "the kubelet's /healthz" 60 "$all" healthz "http://127.0.0.1:$KUBELET_HEALTHZ_PORT/healthz"
+  else
+    wait_for "kwok's /healthz" 60 "$all" healthz "http://127.0.0.1:$KWOK_PORT/healthz"
+  fi
 }
 
 # --- commands ----------------------------------------------------------------------------------
@@ -374,9 +412,33 @@ running_components() {
   for name in "${COMPONENTS[@]}"; do if is_running "$name"; then echo "$name"; fi; done
 }
 
+# What runs of a cluster with the given node mode (another `up`'s).
+components_of() { # kwok|real
+  local NODE_MODE=$1 COMPONENTS=()
+  set_components
+  running_components
+}
+
 cmd_up() {
   local started step_started running
   started=$(now)
+  case ${1:-} in
+    --real-node) NODE_MODE=real ;;
+    "") ;;
+    *) die "up takes --real-node or nothing, not '$1'" ;;
+  esac
+  set_components
+  # A state folder is one node's: kwok's node object and a kubelet's registration of the same
+  # name would fight over it, and its pods were placed for the other.
+  if [ -f "$STATE/node-mode" ] && [ "$(cat "$STATE/node-mode")" != "$NODE_MODE" ]; then
+    local kept
+    kept=$(cat "$STATE/node-mode")
+    if [ -n "$(components_of "$kept")" ]; then
+      die "up with a $kept node: run 'down' before switching to a $NODE_MODE node"
+    fi
+    die "the state in $STATE is a $kept node's (kept by 'down --keep'): 'up$([ "$kept" = real ] && echo ' --real-node')' resumes it, 'down' removes it"
+  fi
+  [ "$NODE_MODE" = kwok ] || real_node_check_host
   [ "$(id -u)" = 0 ] || [ -n "${LOCAL_CLUSTER_DIR:-}" ] \
     || die "run as root (the state is in /var/lib/django-k8s), or set LOCAL_CLUSTER_DIR"
   running=$(running_components | wc -l)
@@ -391,6 +453,7 @@ cmd_up() {
     cmd_down --keep >/dev/null
   fi
   claim_state_dir
+  printf '%s\n' "$NODE_MODE" >"$STATE/node-mode"
   check_ports_free
   # A failed `up` leaves nothing running (the state and logs stay, for reading).
   trap 'up_failed' EXIT
@@ -402,6 +465,7 @@ cmd_up() {
   step_started=$(now)
   make_pki
   write_kubeconfigs
+  [ "$NODE_MODE" = kwok ] || { real_node_pki; real_node_configs; }
   say "certificates and kubeconfigs ($(since "$step_started") s)"
 
   step_started=$(now)
@@ -416,9 +480,25 @@ cmd_up() {
   apply_cluster_objects
   start_controller_manager
   start_scheduler
-  start_kwok
-  wait_until_ready
-  say "controller-manager, scheduler, kwok; node $NODE Ready ($(since "$step_started") s)"
+  if [ "$NODE_MODE" = real ]; then
+    say "controller-manager, scheduler ($(since "$step_started") s)"
+    step_started=$(now)
+    start_containerd
+    say "containerd $($CONTAINERD --version | cut -d' ' -f3) on $CONTAINERD_SOCK, images imported ($(since "$step_started") s)"
+    step_started=$(now)
+    start_kubelet
+    say "kubelet on :$KUBELET_PORT ($(since "$step_started") s)"
+    step_started=$(now)
+    start_kube_proxy
+    say "kube-proxy, iptables mode ($(since "$step_started") s)"
+    step_started=$(now)
+    wait_until_ready
+    say "real node $NODE Ready ($(since "$step_started") s after the kubelet's /healthz)"
+  else
+    start_kwok
+    wait_until_ready
+    say "controller-manager, scheduler, kwok; node $NODE Ready ($(since "$step_started") s)"
+  fi
 
   say "up in $(since "$started") s: context $CONTEXT, KUBECONFIG=$KUBECONFIG_FILE, logs in $LOGS"
   # shellcheck disable=SC2016 # printed for the reader to run, not expanded here
@@ -427,6 +507,11 @@ cmd_up() {
 }
 
 up_failed() {
+  if [ "$NODE_MODE" = real ]; then
+    stop_components kube-proxy kubelet
+    real_node_teardown
+    real_node_iptables_cleanup
+  fi
   stop_components "${COMPONENTS[@]}"
   say "up failed: stopped what it had started; logs in $LOGS, state kept ('down' removes it)" >&2
 }
@@ -453,14 +538,33 @@ cmd_down() {
     say "not up (no state in $STATE)"
     return 0
   fi
-  # The clients first, so none of them spends its last seconds retrying a vanished API server;
-  # etcd last, after the API server has closed its connections.
+  # The real node first (the kubelet, then every container and containerd), then the clients,
+  # so none of them spends its last seconds retrying a vanished API server; etcd last, after the
+  # API server has closed its connections.
+  if [ "$NODE_MODE" = real ]; then
+    local step_started
+    step_started=$(now)
+    stop_components kube-proxy kubelet
+    say "kube-proxy, kubelet stopped ($(since "$step_started") s)"
+    step_started=$(now)
+    real_node_teardown
+    real_node_iptables_cleanup
+    say "containers, containerd, mounts, network namespaces, bridge, iptables chains removed ($(since "$step_started") s)"
+  fi
   stop_components kwok kube-scheduler kube-controller-manager kube-apiserver
   stop_components etcd
   if [ -n "$keep" ]; then
     say "down in $(since "$started") s; state kept in $STATE"
   elif [ -f "$MARKER" ]; then
-    rm -rf "$STATE"
+    if [ "$NODE_MODE" = real ]; then
+      local removing
+      removing=$(now)
+      rm -rf "$STATE"
+      # containerd's content store and unpacked layers (the app image's thousands of files).
+      say "state removed ($(since "$removing") s)"
+    else
+      rm -rf "$STATE"
+    fi
     say "down in $(since "$started") s; state removed"
   else
     die "$STATE has no $(basename "$MARKER"): not removing a folder this script did not make"
@@ -504,13 +608,20 @@ cmd_status() {
   printf '  %-24s %s\n' state "$STATE" kubeconfig "$KUBECONFIG_FILE (context $CONTEXT)"
 }
 
+# down and status act on the node `up` started.
+[ -f "$STATE/node-mode" ] && [ "${1:-}" != up ] && NODE_MODE=$(cat "$STATE/node-mode")
+set_components
+
 case ${1:-} in
-  up) cmd_up ;;
+  up)
+    shift
+    cmd_up "$@"
+    ;;
   down)
     shift
     cmd_down "$@"
     ;;
   env) cmd_env ;;
   status) cmd_status ;;
-  *) die "usage: local-cluster.sh up | down [--keep] | env | status" ;;
+  *) die "usage: local-cluster.sh up [--real-node] | down [--keep] | env | status" ;;
 esac

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The real node's images, built on this machine (there is no registry to pull from) as OCI
+# archives and imported into the node's containerd (`ctr images import`):
+#
+#   localhost/django-k8s/pause:local     the sandbox image: pause.c built with gcc -static
+#   localhost/django-k8s/busybox:local   Debian's busybox-static, /bin/sh and its applets
+#
+# Each archive is made by hand (a single uncompressed layer, its config, manifest and index),
+# with fixed times and owners, so the same inputs give the same image ID. They are cached in
+# REAL_NODE_IMAGE_CACHE (default /var/cache/django-k8s/real-node), keyed by a hash of the inputs.
+#
+# Usage: images.sh build              build the archives (if not cached); prints their paths
+#        images.sh import <address>   build, then import them into the containerd at <address>
+#        images.sh from-podman <address> <image>...
+#                                     copy images from podman's store (the app image the
+#                                     container test builds) into that containerd: `podman save`
+#                                     as an OCI archive, then `ctr images import`
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CACHE=${REAL_NODE_IMAGE_CACHE:-/var/cache/django-k8s/real-node}
+PAUSE_IMAGE=localhost/django-k8s/pause:local
+BUSYBOX_IMAGE=localhost/django-k8s/busybox:local
+
+say() { printf 'real-node images: %s\n' "$*" >&2; }
+die() { printf 'real-node images: ERROR: %s\n' "$*" >&2; exit 1; }
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+# oci_archive <name> <rootfs dir> <out.tar> <config-json-fragment for .config>
+oci_archive() {
+  local ref=$1 rootfs=$2 out=$3 cfg=$4 work layer_sha diff_sha config_sha manifest_sha
+  work=$(mktemp -d)
+  mkdir -p "$work/blobs/sha256"
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$rootfs" -cf "$work/layer.tar" .
+  layer_sha=$(sha "$work/layer.tar")
+  mv "$work/layer.tar" "$work/blobs/sha256/$layer_sha"
+  diff_sha=$layer_sha # uncompressed: the diff ID is the layer's digest
+  printf '{"created":"1970-01-01T00:00:00Z","architecture":"amd64","os":"linux","config":%s,"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+    "$cfg" "$diff_sha" >"$work/config.json"
+  config_sha=$(sha "$work/config.json")
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
+    "$config_sha" "$(stat -c %s "$work/config.json")" "$layer_sha" "$(stat -c %s "$work/blobs/sha256/$layer_sha")" >"$work/manifest.json"
+  manifest_sha=$(sha "$work/manifest.json")
+  mv "$work/config.json" "$work/blobs/sha256/$config_sha"
+  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"platform":{"architecture":"amd64","os":"linux"},"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
+    "$manifest_sha" "$(stat -c %s "$work/manifest.json")" "$ref" "${ref##*:}" >"$work/index.json"
+  mv "$work/manifest.json" "$work/blobs/sha256/$manifest_sha"
+  printf '{"imageLayoutVersion":"1.0.0"}' >"$work/oci-layout"
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work" -cf "$out.partial" oci-layout index.json blobs
+  mv "$out.partial" "$out"
+  rm -rf "$work"
+}
+
+build() {
+  command -v gcc >/dev/null || die "gcc is needed for the pause image (apt-get install gcc libc6-dev)"
+  [ -x /bin/busybox ] && file -L /bin/busybox | grep -q 'statically linked' \
+    || die "a static /bin/busybox is needed (apt-get install busybox-static)"
+  local key root
+  key=$(cat "$HERE/pause.c" "$HERE/images.sh" /bin/busybox | sha256sum | cut -c1-16)
+  mkdir -p "$CACHE"
+  PAUSE_TAR=$CACHE/pause-$key.tar
+  BUSYBOX_TAR=$CACHE/busybox-$key.tar
+  if [ ! -f "$PAUSE_TAR" ]; then
+    root=$(mktemp -d)
+    gcc -static -Os -s -o "$root/pause" "$HERE/pause.c"
+    oci_archive "$PAUSE_IMAGE" "$root" "$PAUSE_TAR" '{"Entrypoint":["/pause"],"User":"65535:65535"}'
+    rm -rf "$root"
+    say "built $PAUSE_IMAGE ($PAUSE_TAR)"
+  fi
+  if [ ! -f "$BUSYBOX_TAR" ]; then
+    root=$(mktemp -d)
+    mkdir -p "$root/bin" "$root/tmp" "$root/etc"
+    chmod 1777 "$root/tmp"
+    cp /bin/busybox "$root/bin/busybox"
+    local applet
+    for applet in sh sleep echo cat ls ps id hostname wget nc ip ifconfig true false env date httpd; do
+      ln -s busybox "$root/bin/$applet"
+    done
+    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+    printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+    oci_archive "$BUSYBOX_IMAGE" "$root" "$BUSYBOX_TAR" '{"Env":["PATH=/bin"],"Cmd":["/bin/sh"]}'
+    rm -rf "$root"
+    say "built $BUSYBOX_IMAGE ($BUSYBOX_TAR)"
+  fi
+}
+
+case ${1:-} in
+  build)
+    build
+    printf '%s\n%s\n' "$PAUSE_TAR" "$BUSYBOX_TAR"
+    ;;
+  import)
+    address=${2:?usage: images.sh import <containerd address>}
+    build
+    for tarball in "$PAUSE_TAR" "$BUSYBOX_TAR"; do
+      ctr --address "$address" -n k8s.io images import "$tarball" >/dev/null \
+        || die "ctr images import $tarball failed"
+    done
+    say "imported $PAUSE_IMAGE, $BUSYBOX_IMAGE"
+    ;;
+  from-podman)
+    address=${2:?usage: images.sh from-podman <containerd address> <image>...}
+    shift 2
+    [ "$#" -gt 0 ] || die "usage: images.sh from-podman <containerd address> <image>..."
+    archive=$(mktemp -d)
+    trap 'rm -rf "$archive"' EXIT
+    for ref in "$@"; do
+      started=$(date +%s)
+      podman image exists "$ref" || die "podman has no image $ref"
+      podman save --quiet --format oci-archive -o "$archive/image.tar" "$ref" || die "podman save $ref failed"
+      # An OCI archive from podman names its image by the tag alone: --base-name gives the
+      # repository back.
+      ctr --address "$address" -n k8s.io images import --base-name "${ref%:*}" "$archive/image.tar" >/dev/null \
+        || die "ctr images import of $ref failed"
+      rm -f "$archive/image.tar"
+      say "imported $ref from podman ($(($(date +%s) - started)) s)"
+    done
+    ;;
+  *) die "usage: images.sh build | import <containerd address> | from-podman <containerd address> <image>..." ;;
+esac
