@@ -56,3 +56,15 @@ bash scripts/test-containers.sh
 
 step "the real Pulumi engine against a local Kubernetes control plane (tools built once per machine)"
 bash scripts/test-engine.sh
+
+step "a real node: kubelet, containerd and kube-proxy on this machine, a pod, a Service and the app's image run for real"
+# Debian's containerd, runc and CNI plugins (docs/local-cluster.md, "Real node" says why these).
+real_node_packages=(containerd runc containernetworking-plugins iptables conntrack busybox-static gcc libc6-dev file)
+if ! dpkg -s "${real_node_packages[@]}" >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${real_node_packages[@]}" >/dev/null
+  else
+    echo "the real node needs: apt-get install ${real_node_packages[*]}" >&2; exit 1
+  fi
+fi
+bash scripts/test-real-node.sh

@@ -172,7 +172,9 @@ fi
 down_started=$(now)
 "${LC[@]}" down
 figures="$figures, down $(secs "$down_started" "$(now)") s"
-left=$(pgrep -af 'containerd|kubelet|kube-apiserver|kube-controller|kube-scheduler|kube-proxy|etcd --name local' | grep -v -e pgrep -e smoke.sh || true)
+# By process name (at most 15 characters: kube-controller-manager is kube-controller), not by
+# command line: a build of these tools running beside it names them in its arguments.
+left=$(pgrep -a -x 'containerd|containerd-shim.*|kubelet|kube-apiserver|kube-controller|kube-scheduler|kube-proxy|etcd|kwok' || true)
 [ -z "$left" ] || fail "still running after down: $left"
 left=$(grep -E 'containerd|kubelet|/run/netns/cni-' /proc/self/mounts || true)
 [ -z "$left" ] || fail "still mounted after down: $left"
