@@ -21,9 +21,7 @@ import time
 CONTEXT = "django-k8s-local"
 
 
-def kubectl(
-    *args: str, stdin: str | None = None, check: bool = True
-) -> subprocess.CompletedProcess[str]:
+def kubectl(*args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         ["kubectl", "--context", CONTEXT, *args],
         input=stdin,
@@ -51,9 +49,7 @@ def ready(namespace: str) -> int:
             d["status"].get("availableReplicas", 0),
         )
         if have < want:
-            problems.append(
-                f"Deployment {d['metadata']['name']}: {have}/{want} available"
-            )
+            problems.append(f"Deployment {d['metadata']['name']}: {have}/{want} available")
     statefulsets = items("statefulsets", namespace)
     for s in statefulsets:
         want, have = s["spec"].get("replicas", 1), s["status"].get("readyReplicas", 0)
@@ -62,15 +58,10 @@ def ready(namespace: str) -> int:
     claims = items("persistentvolumeclaims", namespace)
     for c in claims:
         if c["status"].get("phase") != "Bound":
-            problems.append(
-                f"PersistentVolumeClaim {c['metadata']['name']}: {c['status'].get('phase')}"
-            )
+            problems.append(f"PersistentVolumeClaim {c['metadata']['name']}: {c['status'].get('phase')}")
     jobs = items("jobs", namespace)
     for j in jobs:
-        done = any(
-            c["type"] == "Complete" and c["status"] == "True"
-            for c in j["status"].get("conditions", [])
-        )
+        done = any(c["type"] == "Complete" and c["status"] == "True" for c in j["status"].get("conditions", []))
         if not done:
             problems.append(f"Job {j['metadata']['name']}: not complete")
     services = [s for s in items("services", namespace) if s["spec"].get("selector")]
@@ -80,8 +71,7 @@ def ready(namespace: str) -> int:
         ready_endpoints = sum(
             1
             for es in slices
-            if es["metadata"].get("labels", {}).get("kubernetes.io/service-name")
-            == name
+            if es["metadata"].get("labels", {}).get("kubernetes.io/service-name") == name
             for e in es.get("endpoints") or []
             if e.get("conditions", {}).get("ready")
         )
@@ -108,12 +98,8 @@ NON_COMPLIANT_POD = {
 
 def podsecurity(namespace: str) -> int:
     """The namespace enforces PodSecurity "restricted": a pod without a security context is refused."""
-    labels = json.loads(kubectl("get", "namespace", namespace, "-o", "json").stdout)[
-        "metadata"
-    ]["labels"]
-    print(
-        f"  namespace {namespace}: enforce={labels.get('pod-security.kubernetes.io/enforce')}"
-    )
+    labels = json.loads(kubectl("get", "namespace", namespace, "-o", "json").stdout)["metadata"]["labels"]
+    print(f"  namespace {namespace}: enforce={labels.get('pod-security.kubernetes.io/enforce')}")
     result = kubectl(
         "-n",
         namespace,
@@ -135,11 +121,7 @@ def podsecurity(namespace: str) -> int:
         )
         print("  a pod without a security context was ADMITTED")
         return 1
-    reason = (
-        result.stderr.strip().splitlines()[0]
-        if result.stderr.strip()
-        else "(no message)"
-    )
+    reason = result.stderr.strip().splitlines()[0] if result.stderr.strip() else "(no message)"
     print(f"  a pod without a security context was refused: {reason[:240]}")
     return 0 if "violates PodSecurity" in result.stderr else 1
 
@@ -161,12 +143,9 @@ def gone(namespace: str, timeout_s: float = 120) -> int:
             "namespaces",
         )
         for o in items(kind, None)
-        if o["metadata"].get("labels", {}).get("app.kubernetes.io/part-of")
-        == "django-k8s"
+        if o["metadata"].get("labels", {}).get("app.kubernetes.io/part-of") == "django-k8s"
     ]
-    print(
-        f"  namespace {namespace} gone; cluster-scoped objects of the stack left: {len(left)}"
-    )
+    print(f"  namespace {namespace} gone; cluster-scoped objects of the stack left: {len(left)}")
     for thing in left:
         print(f"    left: {thing}")
     return 1 if left else 0
@@ -175,11 +154,7 @@ def gone(namespace: str, timeout_s: float = 120) -> int:
 def known_kinds() -> set[str]:
     """Kinds this API server serves. GKE's own (BackendConfig, ManagedCertificate, PodMonitoring)
     and an operator's (KEDA's ScaledObject) are unknown unless their definitions are installed."""
-    return {
-        line.split()[-1]
-        for line in kubectl("api-resources", "--no-headers").stdout.splitlines()
-        if line.strip()
-    }
+    return {line.split()[-1] for line in kubectl("api-resources", "--no-headers").stdout.splitlines() if line.strip()}
 
 
 # Warnings the API server gives for a rendered object that are expected, each with its reason.
@@ -196,47 +171,27 @@ def dry_run(objects_file: pathlib.Path, label: str) -> int:
     A namespaced object cannot be dry-run into a namespace that does not exist, so the stack's
     own Namespace objects are applied for real first (as the stack would create them), then
     deleted, waiting until they are gone so the next render starts from the same cluster."""
-    objects = [
-        (f"{o['kind']} {o['metadata']['name']}", o)
-        for o in json.loads(objects_file.read_text())
-    ]
+    objects = [(f"{o['kind']} {o['metadata']['name']}", o) for o in json.loads(objects_file.read_text())]
     kinds = known_kinds()
     accepted, refused, skipped, expected = 0, [], [], []
     created = []
     try:
-        for name, obj in sorted(
-            objects, key=lambda item: item[1]["kind"] != "Namespace"
-        ):
+        for name, obj in sorted(objects, key=lambda item: item[1]["kind"] != "Namespace"):
             if obj["kind"] not in kinds:
                 skipped.append(name)
                 continue
             real = (
                 obj["kind"] == "Namespace"
-                and kubectl(
-                    "get", "namespace", obj["metadata"]["name"], check=False
-                ).returncode
-                != 0
+                and kubectl("get", "namespace", obj["metadata"]["name"], check=False).returncode != 0
             )
             flags = [] if real else ["--dry-run=server"]
-            result = kubectl(
-                "apply", *flags, "-f", "-", stdin=json.dumps(obj), check=False
-            )
+            result = kubectl("apply", *flags, "-f", "-", stdin=json.dumps(obj), check=False)
             if real and result.returncode == 0:
                 created.append(obj["metadata"]["name"])
-            warnings = [
-                line
-                for line in result.stderr.splitlines()
-                if line.startswith("Warning:")
-            ]
-            unexpected = [
-                w
-                for w in warnings
-                if not any(known in w for known in EXPECTED_WARNINGS)
-            ]
+            warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
+            unexpected = [w for w in warnings if not any(known in w for known in EXPECTED_WARNINGS)]
             expected += [
-                f"{name}: {reason}"
-                for known, reason in EXPECTED_WARNINGS.items()
-                if any(known in w for w in warnings)
+                f"{name}: {reason}" for known, reason in EXPECTED_WARNINGS.items() if any(known in w for w in warnings)
             ]
             if result.returncode == 0 and not unexpected:
                 accepted += 1
@@ -244,9 +199,7 @@ def dry_run(objects_file: pathlib.Path, label: str) -> int:
                 refused.append(f"{name}: {result.stderr.strip()[:300]}")
     finally:
         for ns in created:
-            kubectl(
-                "delete", "namespace", ns, "--wait=true", "--timeout=120s", check=False
-            )
+            kubectl("delete", "namespace", ns, "--wait=true", "--timeout=120s", check=False)
     print(
         f"  {label}: {len(objects)} objects, {accepted} accepted by the API server "
         f"({len(created)} namespace created for real, the rest by a server-side dry run), "
@@ -257,16 +210,12 @@ def dry_run(objects_file: pathlib.Path, label: str) -> int:
     for thing in expected:
         print(f"    accepted with an expected warning: {thing}")
     if skipped:
-        print(
-            f"    skipped (kind unknown to this API server: GKE's or an operator's CRD): {', '.join(skipped)}"
-        )
+        print(f"    skipped (kind unknown to this API server: GKE's or an operator's CRD): {', '.join(skipped)}")
     return 1 if refused else 0
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("check", choices=["ready", "podsecurity", "gone", "dry-run"])
     parser.add_argument("--namespace", default="django")
     parser.add_argument("--objects", type=pathlib.Path)
