@@ -1,6 +1,6 @@
 """Fault: Redis down, or hanging, while pages are requested.
 
-Each page still answers within 1.5 s (the publish and the cache give up within their
+Each page still answers within 2 s (the publish and the cache give up within their
 timeouts); the visits are recorded as pending and processed once Redis is back, by the
 reconcile task.
 """
@@ -18,7 +18,10 @@ from .helpers import BEAT_ARGV, FAST_RECONCILE, all_done, outcome
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PAGE = {"Host": "app.example.com"}
-BOUND_SECONDS = 1.5
+# The page's waits on a hanging Redis add up to about 0.6-0.8 s (the cache's 0.15 s timeouts,
+# the publish's); the rest is margin for a loaded 2-core machine (1.53 s was seen once under
+# load). Far below REDIS_REQUEST_TIMEOUT (5 s): a page that waited for it would fail this.
+BOUND_SECONDS = 2.0
 
 
 def request_pages(port: int, count: int) -> tuple[int, int, float]:
