@@ -94,13 +94,13 @@ def wait_for(predicate: Callable[[], object], timeout: float, what: str, interva
 class AppProcess:
     """One role of the app in a process of its own session, its output in a log file."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_dir: Path):
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_dir: Path, cwd: Path = APP_DIR):
         self.name = name
         self.argv = argv
         self.log_path = log_dir / f"{name}.log"
         log = open(self.log_path, "wb")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
-            argv, cwd=APP_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         log.close()
 
@@ -160,11 +160,11 @@ def app_env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def start(tmp_path: Path):
-    """start(name, argv, env) -> AppProcess; every process is killed at the end of the test."""
+    """start(name, argv, env[, cwd]) -> AppProcess; every process is killed at the end of the test."""
     started: list[AppProcess] = []
 
-    def _start(name: str, argv: list[str], env: dict[str, str]) -> AppProcess:
-        process = AppProcess(name, argv, env, tmp_path)
+    def _start(name: str, argv: list[str], env: dict[str, str], cwd: Path = APP_DIR) -> AppProcess:
+        process = AppProcess(name, argv, env, tmp_path, cwd)
         started.append(process)
         return process
 
@@ -184,6 +184,20 @@ def celery_worker_argv(node: str, concurrency: int = 1) -> list[str]:
         f"--concurrency={concurrency}",
         "-n",
         f"{node}@%h",
+    ]
+
+
+def flower_argv(port: int) -> list[str]:
+    """The flower role's command, as the Deployment runs it (COMMANDS.flower in
+    components/k8s/djangoApp/appContract.ts), on a port of its own and on loopback only."""
+    return [
+        str(BIN_DIR / "celery"),
+        "-A",
+        "config",
+        "flower",
+        f"--port={port}",
+        "--conf=./flowerconfig.py",
+        "--address=127.0.0.1",
     ]
 
 

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -121,9 +122,11 @@ def fake_api(tmp_path):
         # What the Job's pod spec sets (components/gcp/PreMigrationBackup.ts, BACKUP_ENV).
         env.update(BACKUP_PROJECT=PROJECT, BACKUP_INSTANCE=INSTANCE, BACKUP_DESCRIPTION="before migrate-abc")
 
-        def run(*extra: str) -> subprocess.CompletedProcess:
+        def run(*extra: str, **more_env: str) -> subprocess.CompletedProcess:
             argv = [sys.executable, "-m", "ops.cloudsql_backup", "--api-url", server.url, "--poll", "0.05", *extra]
-            return subprocess.run(argv, cwd=APP_DIR, env=env, capture_output=True, text=True, timeout=60)
+            return subprocess.run(
+                argv, cwd=APP_DIR, env={**env, **more_env}, capture_output=True, text=True, timeout=60
+            )
 
         return server, run
 
@@ -187,3 +190,14 @@ def test_a_backup_that_never_finishes_fails_at_the_deadline(fake_api):
     result = run("--timeout", "1")
     assert result.returncode == 1
     assert "operation op-1 still RUNNING after 1 s" in result.stderr
+
+
+def test_the_deadline_comes_from_the_variable_the_job_sets(fake_api):
+    """The Job passes its deadline as BACKUP_TIMEOUT_SECONDS (BACKUP_ENV.timeoutSeconds), not as
+    --timeout: a renamed variable would leave the command waiting its default 30 minutes."""
+    _, run = fake_api({"states": ["RUNNING"]})
+    started = time.monotonic()
+    result = run(BACKUP_TIMEOUT_SECONDS="1")
+    assert result.returncode == 1
+    assert "operation op-1 still RUNNING after 1 s" in result.stderr
+    assert time.monotonic() - started < 30

@@ -29,6 +29,7 @@ from .conftest import (
     AppProcess,
     celery_worker_argv,
     collect_static,
+    flower_argv,
     free_port,
     http_get,
     wait_for,
@@ -175,7 +176,7 @@ def _exercise(result: Run, base: dict[str, str]) -> None:
     flower_port = free_port()
     flower = result.start(
         "flower",
-        [str(BIN_DIR / "celery"), "-A", "config", "flower", f"--port={flower_port}", "--address=127.0.0.1"],
+        flower_argv(flower_port),
         base,
     )
     wait_for_port(web, ports["web-metrics"])

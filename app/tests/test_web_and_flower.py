@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from .conftest import BIN_DIR, closed_port, free_port, http_get, start_web, wait_until_answering
+from .conftest import APP_DIR, closed_port, flower_argv, free_port, http_get, start_web, wait_until_answering
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,9 +16,7 @@ APP_HOST = {"Host": "app.example.com", "X-Forwarded-Proto": "https"}
 def start_flower(start, env, name="flower"):
     """The flower role's command on a free port, once it answers its health path."""
     port = free_port()
-    flower = start(
-        name, [str(BIN_DIR / "celery"), "-A", "config", "flower", f"--port={port}", "--address=127.0.0.1"], env
-    )
+    flower = start(name, flower_argv(port), env)
 
     wait_until_answering(flower, port, "/healthcheck")
     return port
@@ -129,7 +127,19 @@ def test_flower_refuses_to_start_without_basic_auth(start, app_env, tmp_path, se
     env = {**app_env, "APP_SECRETS_DIR": str(secrets)}
     env.pop("FLOWER_BASIC_AUTH", None)
     port = free_port()
-    argv = [str(BIN_DIR / "celery"), "-A", "config", "flower", f"--port={port}", "--address=127.0.0.1"]
-    flower = start("flower-without-auth", argv, env)
+    flower = start("flower-without-auth", flower_argv(port), env)
     assert flower.proc.wait(timeout=30) != 0
     assert flower.log().strip().splitlines()[-1] == message.format(dir=secrets)
+
+
+def test_flower_refuses_to_start_when_its_config_file_is_missing(start, app_env, tmp_path):
+    """Flower skips its default config file silently when it is missing, and so the basic-auth
+    check in it: the command names the file, which makes a missing one an error (an image that
+    moved or dropped flowerconfig.py must not serve Flower without a password)."""
+    elsewhere = tmp_path / "no-flowerconfig-here"
+    elsewhere.mkdir()
+    env = {**app_env, "PYTHONPATH": str(APP_DIR)}
+    env.pop("FLOWER_BASIC_AUTH", None)
+    flower = start("flower-without-config", flower_argv(free_port()), env, elsewhere)
+    assert flower.proc.wait(timeout=30) != 0
+    assert "flowerconfig.py" in flower.log(), flower.log()[-2000:]

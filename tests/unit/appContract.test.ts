@@ -47,8 +47,12 @@ describe("the app contract", () => {
     expect([...app().read, app().metricsPortName]).toContain(name);
   });
 
-  it("Flower reads its basic auth from the mounted Secret (app/flowerconfig.py)", () => {
-    const config = read("flowerconfig.py");
+  it("Flower's command names its config file (a missing default one is skipped silently), which reads its basic auth from the mounted Secret", () => {
+    const conf = COMMANDS.flower.find((arg) => arg.startsWith("--conf="))?.slice("--conf=".length);
+    expect(conf, "flower's command names its config file").toBeDefined();
+    // Relative to the image's working directory, which is where the app's files are copied.
+    expect(dockerfile().WORKDIR?.at(-1)).toBe("/app");
+    const config = read(path.normalize(conf ?? ""));
     expect(config).toContain(`"${APP_SECRETS_DIR}"`);
     expect(config).toContain(`"${ENV.flowerBasicAuth}"`);
     expect(read("requirements.txt")).toMatch(/^flower==/m);

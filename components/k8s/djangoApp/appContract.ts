@@ -104,7 +104,9 @@ export const COMMANDS = {
   collectstatic: ["python", "manage.py", "collectstatic", "--noinput"],
   worker: ["celery", "-A", "config", "worker", "--loglevel=INFO"],
   beat: ["celery", "-A", "config", "beat", "--loglevel=INFO"],
-  flower: ["celery", "-A", "config", "flower", `--port=${FLOWER_PORT}`],
+  // The config file named, not left to Flower's default: Flower skips a missing default file
+  // silently, and with it flowerconfig.py's refusal to start without basic auth.
+  flower: ["celery", "-A", "config", "flower", `--port=${FLOWER_PORT}`, "--conf=./flowerconfig.py"],
 } as const;
 
 /** Dev mode: Django's autoreloading server, and the worker restarted by watchfiles on a change. */
