@@ -106,7 +106,7 @@ def reverse_all(entries: list[dict]) -> str | None:
 
 def plan(request: dict, result: dict) -> None:
     app_dir = Path(request["app_dir"]).resolve()
-    sys.path.insert(0, str(app_dir))
+    sys.path[0] = str(app_dir)  # the head's project, in place of this script's folder
     rules = load_rules(request["rules"])
     import django
 
