@@ -162,8 +162,13 @@ def operation_risks(operation: Operation, app_label: str, state: ProjectState) -
         return _field_risks(operation, app_label, state)
     if isinstance(operation, operations.DeleteModel):
         return [f"unsafe: drops the table of {operation.name}, which the old code reads and writes"]
-    if isinstance(operation, operations.RenameModel | operations.AlterModelTable):
-        return [f"unsafe: renames the table of {operation.describe()}: the old code still uses the old name"]
+    if isinstance(operation, operations.RenameModel):
+        return [
+            f"unsafe: renames {operation.old_name} to {operation.new_name} and so its table: "
+            "the old code still uses the old name"
+        ]
+    if isinstance(operation, operations.AlterModelTable):
+        return [f"unsafe: moves {operation.name} to table {operation.table}: the old code still uses the old one"]
     if isinstance(operation, operations.RunPython | operations.RunSQL):
         return [f"review needed: {operation.describe()}: what it does to the data is not checked by these rules"]
     if isinstance(operation, operations.AddConstraint | operations.AlterUniqueTogether):
