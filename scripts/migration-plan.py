@@ -29,6 +29,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -232,7 +233,9 @@ def markdown(plan: dict) -> str:
         lines += [f"- linter ({entry['linter']['verdict']}): {message}" for message in entry["linter"]["messages"]]
         if entry["irreversible_reason"]:
             lines.append(f"- not reversed: {entry['irreversible_reason']}")
-        lines += ["", "```sql", entry["sql"].rstrip(), "```", "", "</details>"]
+        # A fence longer than any run of backticks in the SQL (a comment may hold one).
+        fence = "`" * max([3, *(len(run) + 1 for run in re.findall(r"`+", entry["sql"]))])
+        lines += ["", f"{fence}sql", entry["sql"].rstrip(), fence, "", "</details>"]
     return "\n".join(lines) + "\n"
 
 

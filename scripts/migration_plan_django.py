@@ -92,8 +92,11 @@ def reverse_all(entries: list[dict]) -> str | None:
         executor = MigrationExecutor(connection)
         try:
             executor.migrate([key], plan=[(executor.loader.graph.nodes[key], True)])
-        except IrreversibleError as exc:
-            entry["irreversible_reason"] = str(exc)
+        except IrreversibleError:
+            # Django's message holds the operation's repr, a memory address that would change the
+            # pull request's comment on every push.
+            operation = next(op for op in executor.loader.graph.nodes[key].operations if not op.reversible)
+            entry["irreversible_reason"] = f"{type(operation).__name__} ({operation.describe()}) has no reverse"
         except Exception as exc:
             entry["irreversible_reason"] = f"reversing it failed: {type(exc).__name__}: {exc}"
             return f"reversing {key[0]}.{key[1]} failed: {type(exc).__name__}: {exc}"

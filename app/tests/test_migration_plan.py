@@ -116,7 +116,8 @@ def test_the_plan_orders_checks_applies_and_reverses_the_added_migrations(repo, 
 
     seed = entries["0002_seed"]
     assert seed["rolling"]["safe"] is False and seed["rolling"]["reason"].startswith("review needed: Raw Python")
-    assert seed["reversed"] is False and "is not reversible" in seed["irreversible_reason"]
+    assert seed["reversed"] is False
+    assert seed["irreversible_reason"] == "RunPython (Raw Python operation) has no reverse"
 
     markdown = (tmp_path / "plan.md").read_text()
     assert "| 3 | `shop.0002_required_code` | unsafe | " in markdown
