@@ -97,7 +97,7 @@ def test_the_plan_orders_checks_applies_and_reverses_the_added_migrations(repo, 
     assert plan["error"] is None
     entries = {entry["name"]: entry for entry in plan["migrations"]}
     # The graph's order, which is not the order of the file names.
-    assert list(entries) == ["0002_seed", "0002_nullable_note", "0002_required_code"]
+    assert list(entries) == ["0002_nullable_note", "0002_seed", "0002_required_code"]
     assert all(entry["app"] == "shop" and entry["applied"] for entry in entries.values())
 
     required = entries["0002_required_code"]
@@ -112,7 +112,10 @@ def test_the_plan_orders_checks_applies_and_reverses_the_added_migrations(repo, 
     assert nullable["rolling"] == {"safe": True, "reason": "changes nothing the old code reads or writes"}
     assert nullable["linter"] == {"verdict": "ok", "messages": []}
     assert 'ADD COLUMN "note" text NULL' in nullable["sql"]
-    assert (nullable["reversed"], nullable["irreversible_reason"]) == (True, None)
+    # Applied before the irreversible seed, so it stays applied: reversing it would need the
+    # seed reversed first.
+    assert nullable["reversed"] is False
+    assert nullable["irreversible_reason"] == "not reversed: shop.0002_seed, applied after it, could not be reversed"
 
     seed = entries["0002_seed"]
     assert seed["rolling"]["safe"] is False and seed["rolling"]["reason"].startswith("review needed: Raw Python")
@@ -121,7 +124,7 @@ def test_the_plan_orders_checks_applies_and_reverses_the_added_migrations(repo, 
 
     markdown = (tmp_path / "plan.md").read_text()
     assert "| 3 | `shop.0002_required_code` | unsafe | " in markdown
-    assert "| 2 | `shop.0002_nullable_note` | safe | ok | yes | yes |" in markdown
+    assert "| 1 | `shop.0002_nullable_note` | safe | ok | yes | no |" in markdown
     assert_cleaned_up(repo, result.stderr)
 
 

@@ -4,5 +4,5 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("shop", "0002_seed")]
+    dependencies = [("shop", "0001_initial")]
     operations = [migrations.AddField(model_name="order", name="note", field=models.TextField(null=True))]

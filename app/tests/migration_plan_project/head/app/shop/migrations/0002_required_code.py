@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("shop", "0002_nullable_note")]
+    dependencies = [("shop", "0002_seed")]
     operations = [
         migrations.AddField(
             model_name="order",

@@ -1,5 +1,5 @@
 """A data migration without reverse code: irreversible, and code a reviewer must read.
-Applied first (the graph's order), although its name sorts last."""
+Applied second (the graph's order), although its name sorts last; reversing stops here."""
 
 from django.db import migrations
 
@@ -9,5 +9,5 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("shop", "0001_initial")]
+    dependencies = [("shop", "0002_nullable_note")]
     operations = [migrations.RunPython(seed)]
