@@ -7,7 +7,9 @@ database default, and the like (docs/operations.md, "Migrations that survive a r
 project's apps must pass, unless it carries the reviewed marker: a class attribute
 ``unsafe_reviewed = "<why it is safe now, and who reviewed it>"`` that exempts exactly that
 migration. A deliberately unsafe fixture app (tests/unsafe_migrations) proves the linter catches
-what it should and that the marker exempts only what it marks.
+what it should and that the marker exempts only what it marks, and that the plain rollout
+verdict the pull request's migration plan shows says why. The rules live in migration_safety.py,
+shared with scripts/migration-plan.py.
 """
 
 from __future__ import annotations
@@ -22,44 +24,21 @@ from django.db.migrations.loader import MigrationLoader
 from django.test import override_settings
 from django_migration_linter import MigrationLinter
 
+import migration_safety
+from migration_safety import REVIEWED_MARKER
+
 from .conftest import APP_DIR
 
 # transaction=True: sqlmigrate must render a non-atomic migration (AddIndexConcurrently) outside
 # the transaction a plain django_db test runs in.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-REVIEWED_MARKER = "unsafe_reviewed"
-# A reason short enough to be a placeholder ("ok", "safe") is not a review.
-MIN_REASON_LENGTH = 20
 FIXTURE_APP = "tests.unsafe_migrations"
 
 
-def reviewed_migrations(app_label: str) -> dict[str, str]:
-    """The app's migrations that carry the reviewed marker, with their reasons."""
-    marked = {}
-    for (label, name), migration in MigrationLoader(connection).disk_migrations.items():
-        if label != app_label or not hasattr(migration, REVIEWED_MARKER):
-            continue
-        reason = getattr(migration, REVIEWED_MARKER)
-        if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON_LENGTH:
-            raise ValueError(
-                f"{label}.{name}: {REVIEWED_MARKER} = {reason!r}; expected the reason it is safe now and who "
-                f"reviewed it (at least {MIN_REASON_LENGTH} characters)"
-            )
-        marked[name] = reason
-    return marked
-
-
 def lint(app_label: str) -> MigrationLinter:
-    """Lints every migration of one app, the reviewed ones exempt; warnings count as errors."""
-    linter = MigrationLinter(
-        no_cache=True,
-        include_apps=[app_label],
-        ignore_name=reviewed_migrations(app_label),
-        all_warnings_as_errors=True,
-    )
-    linter.lint_all_migrations(app_label=app_label)
-    return linter
+    """Lints every migration of one app as the project's rules say (migration_safety.py)."""
+    return migration_safety.lint_app(MigrationLoader(connection), app_label)
 
 
 def project_apps() -> list[str]:
@@ -107,3 +86,18 @@ def test_a_marker_without_a_reason_is_refused(monkeypatch):
         ValueError, match=r"unsafe_migrations.0003_reviewed: unsafe_reviewed = 'ok'; expected the reason"
     ):
         lint("unsafe_migrations")
+
+
+@override_settings(INSTALLED_APPS=[*settings.INSTALLED_APPS, FIXTURE_APP])
+def test_the_rollout_verdict_says_why_the_old_code_breaks():
+    loader = MigrationLoader(connection)
+    verdict = {
+        name: migration_safety.rolling_verdict(loader, loader.disk_migrations[("unsafe_migrations", name)])
+        for name in ("0001_initial", "0002_unsafe", "0003_reviewed")
+    }
+    assert verdict["0001_initial"] == migration_safety.Rolling(True, "changes nothing the old code reads or writes")
+    assert not verdict["0002_unsafe"].safe
+    assert "unsafe: drops order.note, which the old code reads" in verdict["0002_unsafe"].reason
+    assert "unsafe: adds order.customer NOT NULL without a database default" in verdict["0002_unsafe"].reason
+    assert verdict["0003_reviewed"].safe
+    assert verdict["0003_reviewed"].reason.startswith("reviewed (unsafe_reviewed): contract step:")
