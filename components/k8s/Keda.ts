@@ -1,5 +1,5 @@
 /**
- * KEDA, from its Helm chart vendored in the repository (kedaChart.ts), for scaling the Celery
+ * KEDA, from its Helm chart vendored in the repository (vendor/charts), for scaling the Celery
  * worker on queue length. Its own namespace, where only "restricted" pods are admitted; the
  * chart's pods meet that profile with the values set in kedaChart.ts.
  */

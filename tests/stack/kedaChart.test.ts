@@ -81,6 +81,11 @@ describe.each(["minikube", "prod"])("%s extras render", (stack) => {
     for (const deployment of deployments) {
       const pod = podSpecOf(deployment)!;
       const name = deployment.metadata.name as string;
+      expect(pod.securityContext, name).toMatchObject({
+        runAsUser: 65532,
+        runAsGroup: 65532,
+        runAsNonRoot: true,
+      });
       expect(pod.securityContext, name).toMatchObject(KEDA_VALUES.podSecurityContext[component[name]!]);
       expect(pod.containers[0].resources, name).toEqual(KEDA_VALUES.resources[component[name]!]);
       expect(restrictedViolations(deployment)).toEqual([]);
