@@ -26,16 +26,22 @@ export interface ChartRelease {
 /** The checks skipped on a chart's objects, by chart path; a chart not listed has none. */
 const CHART_SKIPS: Record<string, readonly ScannerSkip[]> = { [KEDA_CHART.path]: KEDA_SCANNER_SKIPS };
 
-/** Every Helm Release of a render (resources.json entries), as helm template needs it. */
+/**
+ * Every Helm Release of a render (resources.json entries), as helm template needs it. A Release
+ * without a `name` is installed under its resource name plus a random suffix that only the
+ * engine picks; it is rendered under the resource name, which only the chart's
+ * `app.kubernetes.io/instance` label shows (KEDA's chart names nothing else after the release).
+ */
 export function chartReleases(entries: readonly ResourceEntry[]): ChartRelease[] {
   return entries
     .filter((entry) => entry.type === RELEASE_TYPE)
     .map((entry) => {
       const inputs = entry.inputs as Record<string, unknown>;
-      const { name, chart, namespace } = inputs;
+      const { chart, namespace } = inputs;
+      const name = inputs.name ?? entry.name;
       if (typeof name !== "string" || typeof chart !== "string" || typeof namespace !== "string")
         throw new Error(
-          `Release ${entry.name}: name, chart and namespace must be set for helm template ` +
+          `Release ${entry.name}: chart and namespace must be set for helm template ` +
             `(got ${JSON.stringify({ name, chart, namespace })})`,
         );
       if (inputs.repositoryOpts !== undefined)

@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { restrictedNamespaceArgs } from "./AppNamespace";
-import { KEDA_CHART, KEDA_NAMESPACE, KEDA_RELEASE_NAME, KEDA_VALUES } from "./kedaChart";
+import { KEDA_CHART, KEDA_NAMESPACE, KEDA_VALUES } from "./kedaChart";
 
 export class Keda extends pulumi.ComponentResource {
   readonly release: k8s.helm.v3.Release;
@@ -21,8 +21,9 @@ export class Keda extends pulumi.ComponentResource {
     this.release = new k8s.helm.v3.Release(
       name,
       {
-        name: KEDA_RELEASE_NAME,
-        // A local chart: nothing is fetched from a chart repository at deploy time.
+        // A local chart: nothing is fetched from a chart repository at deploy time. No `name`:
+        // naming the release now would replace the one existing stacks run, and the new release
+        // could not take over the old one's objects.
         chart: KEDA_CHART.path,
         namespace: namespace.metadata.name,
         // The ScaledObject that follows needs the CRDs and a running operator.

@@ -17,12 +17,6 @@ export const KEDA_CHART = {
 } as const;
 
 /**
- * The Helm release's name, fixed: the chart names its objects after it in a few places, and a
- * generated name would change the rendered objects on every run.
- */
-export const KEDA_RELEASE_NAME = "keda";
-
-/**
  * The UID and GID the pods run as: the images' own user (kedacore/keda v2.17.2's Dockerfiles end
  * in distroless's "USER 65532:65532"), set on the pod so the scanners and the API server see a
  * non-root UID above 10000 rather than trust the image; the chart leaves it unset.

@@ -29,14 +29,21 @@ describe("chartReleases", () => {
     expect(chartReleases(entries)).toEqual([release]);
   });
 
-  it("refuses a Release it could not render as installed: a repository chart, or no fixed name", () => {
+  it("refuses a Release it could not render as installed: a repository chart, or no namespace", () => {
     const base = { name: "keda", chart: "keda", namespace: "keda" };
     expect(() =>
       chartReleases([entry(RELEASE_TYPE, { ...base, repositoryOpts: { repo: "https://x" } })]),
     ).toThrow(/chart keda comes from a repository; vendor it/);
-    expect(() => chartReleases([entry(RELEASE_TYPE, { chart: "./c", namespace: "n" })])).toThrow(
-      /name, chart and namespace must be set/,
+    expect(() => chartReleases([entry(RELEASE_TYPE, { name: "r", chart: "./c" })])).toThrow(
+      /chart and namespace must be set/,
     );
+  });
+});
+
+describe("chartReleases' names", () => {
+  it("renders a Release without a name under its resource name", () => {
+    const [release] = chartReleases([entry(RELEASE_TYPE, { chart: "./c", namespace: "n" })]);
+    expect(release!.name).toBe("x");
   });
 });
 
