@@ -19,7 +19,7 @@ export interface Configuration {
   runs?: number;
 }
 
-const QUEUE_SCALING_AND_LOAD: Overrides = {
+export const QUEUE_SCALING_AND_LOAD: Overrides = {
   "django-k8s:loadGenerator": "true",
   "django-k8s:workerAutoscaling": "queue",
 };
