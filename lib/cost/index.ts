@@ -42,5 +42,5 @@ export function monthlyCost(resources: CostResource[], prices: PriceTable): Mont
   armorAndDns(ledger);
   instances(ledger);
   const sum = (pick: "low" | "high") => ledger.lines.reduce((total, line) => total + line[pick], 0);
-  return { low: sum("low"), high: sum("high"), lines: ledger.lines, unknown: ledger.unknown };
+  return { low: sum("low"), high: sum("high"), lines: ledger.lines, unknown: [...new Set(ledger.unknown)] };
 }
