@@ -1,10 +1,11 @@
 /**
  * The pull-request report: `npm run pr-report -- --base <ref> --head <ref> [--out <dir>]
  * [--preview preview-result.json] [--migrations plan.md] [--scan scan-summary] [--preview-max N] [--check]`.
- * Exports each ref into a temporary directory (git archive, node_modules linked from this
- * checkout), renders every stack there with that ref's own `npm run synth`, and writes
- * comment.md (the sticky comment, under GitHub's limit) and report.md (everything) to --out
- * (default out/pr-report). --check exits 1 when the head fails to render or breaks a policy.
+ * Exports each ref of the repository in the current directory into a temporary directory (git
+ * archive, node_modules linked from the checkout running the report), renders every stack there
+ * with that ref's own `npm run synth`, and writes comment.md (the sticky comment, under GitHub's
+ * limit) and report.md (everything) to --out (default out/pr-report). --check exits 1 when the
+ * head fails to render or breaks a policy.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -60,16 +61,18 @@ function options(argv: string[]) {
     base: values.base,
     head: values.head,
     previewMax,
-    out: path.resolve(values.out ?? path.join(ROOT, "out", "pr-report")),
+    out: path.resolve(values.out ?? path.join("out", "pr-report")),
   };
 }
 
-const git = (...args: string[]) => spawnSync("git", args, { cwd: ROOT, encoding: "utf8" });
+/** The repository the refs belong to: where the report runs (its code and node_modules are ROOT's). */
+const REPO = process.cwd();
+const git = (...args: string[]) => spawnSync("git", args, { cwd: REPO, encoding: "utf8" });
 
 /** `ref` as a short commit id; a UsageError naming it when it is not a commit. */
 function commitOf(ref: string): string {
   const result = git("rev-parse", "--verify", "--short", `${ref}^{commit}`);
-  if (result.status !== 0) throw new UsageError(`'${ref}' is not a commit in ${ROOT}`);
+  if (result.status !== 0) throw new UsageError(`'${ref}' is not a commit in ${REPO}`);
   return result.stdout.trim();
 }
 
@@ -77,7 +80,7 @@ function commitOf(ref: string): string {
 function exportRef(ref: string, dir: string) {
   fs.mkdirSync(dir, { recursive: true });
   const archive = spawnSync("sh", ["-c", 'git archive --format=tar "$1" | tar -x -C "$2"', "sh", ref, dir], {
-    cwd: ROOT,
+    cwd: REPO,
     encoding: "utf8",
   });
   if (archive.status !== 0) throw new Error(`git archive ${ref}: ${archive.stderr}`);

@@ -1,7 +1,8 @@
 /** Money, ranges and small Markdown pieces the report's sections share. */
 import type { MonthlyCost } from "../cost";
 
-export const usd = (value: number) => `$${value.toFixed(2)}`;
+export const usd = (value: number) =>
+  `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 /** "$21.64" or "$21.64–$64.93". */
 export const range = (low: number, high: number) =>
