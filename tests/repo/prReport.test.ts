@@ -35,51 +35,54 @@ function edit(file: string, replacements: [string | RegExp, string][]) {
   fs.writeFileSync(file, text);
 }
 
-beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pr-report-test-"));
-  const repo = path.join(tmp, "repo");
-  inClone(tmp, "clone", "--quiet", ROOT, repo);
-  edit(path.join(repo, "Pulumi.dev.yaml"), [
-    ["django-k8s:nodeMaxCount: 3", "django-k8s:nodeMaxCount: 5\n  django-k8s:nodeMachineType: e2-standard-4"],
-    ["django-k8s:cloudSqlTier: db-custom-1-3840", "django-k8s:cloudSqlTier: db-custom-2-7680"],
-    ["django-k8s:cloudSqlHighAvailability: false", "django-k8s:cloudSqlHighAvailability: true"],
-  ]);
-  inClone(repo, "commit", "--quiet", "-am", "dev: e2-standard-4 nodes up to 5, Cloud SQL 2 vCPU with HA");
-  fs.appendFileSync(path.join(repo, "Pulumi.minikube.yaml"), "  django-k8s:loadGenerator: true\n");
-  inClone(repo, "commit", "--quiet", "-am", "minikube: the load generator");
-  fs.writeFileSync(
-    path.join(tmp, "plan.md"),
-    "1. `shop.0002_code`: **unsafe**: adds shop.code NOT NULL without a default\n",
-  );
-  fs.writeFileSync(path.join(tmp, "preview.json"), JSON.stringify({ pr: 7, fork: true }));
-  const out = path.join(tmp, "out");
-  const run = spawnSync(
-    path.join(ROOT, "node_modules", ".bin", "tsx"),
-    [
-      path.join(ROOT, "scripts", "pr-report.ts"),
-      "--base",
-      "HEAD~2",
-      "--head",
-      "HEAD",
-      "--out",
-      out,
-      "--migrations",
-      path.join(tmp, "plan.md"),
-      "--preview",
-      path.join(tmp, "preview.json"),
-      "--check",
-    ],
-    { cwd: repo, encoding: "utf8" },
-  );
-  status = run.status;
-  if (run.status !== 0) throw new Error(`pr-report exited ${run.status}: ${run.stderr}`);
-  comment = fs.readFileSync(path.join(out, "comment.md"), "utf8");
-  report = fs.readFileSync(path.join(out, "report.md"), "utf8");
-}, 600_000);
-
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
 describe("pr-report between two fixture commits", () => {
+  beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pr-report-test-"));
+    const repo = path.join(tmp, "repo");
+    inClone(tmp, "clone", "--quiet", ROOT, repo);
+    edit(path.join(repo, "Pulumi.dev.yaml"), [
+      [
+        "django-k8s:nodeMaxCount: 3",
+        "django-k8s:nodeMaxCount: 5\n  django-k8s:nodeMachineType: e2-standard-4",
+      ],
+      ["django-k8s:cloudSqlTier: db-custom-1-3840", "django-k8s:cloudSqlTier: db-custom-2-7680"],
+      ["django-k8s:cloudSqlHighAvailability: false", "django-k8s:cloudSqlHighAvailability: true"],
+    ]);
+    inClone(repo, "commit", "--quiet", "-am", "dev: e2-standard-4 nodes up to 5, Cloud SQL 2 vCPU with HA");
+    fs.appendFileSync(path.join(repo, "Pulumi.minikube.yaml"), "  django-k8s:loadGenerator: true\n");
+    inClone(repo, "commit", "--quiet", "-am", "minikube: the load generator");
+    fs.writeFileSync(
+      path.join(tmp, "plan.md"),
+      "1. `shop.0002_code`: **unsafe**: adds shop.code NOT NULL without a default\n",
+    );
+    fs.writeFileSync(path.join(tmp, "preview.json"), JSON.stringify({ pr: 7, fork: true }));
+    const out = path.join(tmp, "out");
+    const run = spawnSync(
+      path.join(ROOT, "node_modules", ".bin", "tsx"),
+      [
+        path.join(ROOT, "scripts", "pr-report.ts"),
+        "--base",
+        "HEAD~2",
+        "--head",
+        "HEAD",
+        "--out",
+        out,
+        "--migrations",
+        path.join(tmp, "plan.md"),
+        "--preview",
+        path.join(tmp, "preview.json"),
+        "--check",
+      ],
+      { cwd: repo, encoding: "utf8" },
+    );
+    status = run.status;
+    if (run.status !== 0) throw new Error(`pr-report exited ${run.status}: ${run.stderr}`);
+    comment = fs.readFileSync(path.join(out, "comment.md"), "utf8");
+    report = fs.readFileSync(path.join(out, "report.md"), "utf8");
+  }, 600_000);
+
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
   it("writes one comment under GitHub's limit, found by its marker, that passes --check", () => {
     expect(status).toBe(0);
     expect(comment.startsWith(`${COMMENT_MARKER}\n`)).toBe(true);
@@ -123,5 +126,31 @@ describe("pr-report between two fixture commits", () => {
     expect(comment).toContain("- **dev**: 8 policies over");
     expect(comment).not.toContain("violations");
     expect(report).toContain("### Prices and their sources");
+  });
+});
+
+describe("pr-report's arguments", () => {
+  const report = (...args: string[]) =>
+    spawnSync(
+      path.join(ROOT, "node_modules", ".bin", "tsx"),
+      [path.join(ROOT, "scripts", "pr-report.ts"), ...args],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+      },
+    );
+  it("refuses a ref that is not a commit, a missing ref and a missing file with exit 2 and one line", () => {
+    const nope = report("--base", "no-such-ref", "--head", "HEAD");
+    expect(nope.status).toBe(2);
+    expect(nope.stderr).toContain("pr-report: 'no-such-ref' is not a commit in");
+    expect(report("--base", "HEAD").stderr).toContain("pr-report: --base and --head are required");
+    const file = report("--base", "HEAD", "--head", "HEAD", "--migrations", "no-plan.md");
+    expect([file.status, file.stderr.split("\n")[0]]).toEqual([
+      2,
+      "pr-report: --migrations no-plan.md: no such file",
+    ]);
+    expect(report("--base", "HEAD", "--head", "HEAD", "--preview-max", "0").stderr).toContain(
+      "--preview-max 0: a whole number of previews, 1 or more",
+    );
   });
 });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { loadPrices } from "../../lib/cost";
 import { diffResources, normalise } from "../../lib/report/diff";
+import { checkPolicies } from "../../lib/report/policy";
 import {
   COMMENT_MARKER,
   fitComment,
@@ -9,6 +10,7 @@ import {
   movedLine,
   renderReport,
 } from "../../lib/report/render";
+import { previewEnvironment } from "../../lib/report/sections";
 
 const deployment = (name: string, image: string, replicas = 1) => ({
   type: "kubernetes:apps/v1:Deployment",
@@ -122,5 +124,46 @@ describe("the comment's size", () => {
     expect(comment).toContain(movedLine("the manifest diff"));
     expect(comment).toContain("### Migration plan");
     expect(report).toContain("changed `django/web-2999`");
+  });
+});
+
+describe("the policy pack over recorded resources", () => {
+  it("reports a violation with the policy and resource named, and passes the same resource once fixed", () => {
+    const instance = (availabilityType: string) => ({
+      type: "gcp:sql/databaseInstance:DatabaseInstance",
+      name: "postgres",
+      inputs: {
+        settings: {
+          availabilityType,
+          ipConfiguration: { ipv4Enabled: false, privateNetwork: "vpc", sslMode: "ENCRYPTED_ONLY" },
+          backupConfiguration: { enabled: true, pointInTimeRecoveryEnabled: true },
+        },
+      },
+    });
+    const config = { "cloud-sql-private-backed-up": { requireHighAvailability: true } };
+    const zonal = checkPolicies([instance("ZONAL")], config);
+    expect(zonal.violations).toHaveLength(1);
+    expect(zonal.violations[0]).toMatch(/^cloud-sql-private-backed-up on postgres: /);
+    expect(checkPolicies([instance("REGIONAL")], config).violations).toEqual([]);
+  });
+});
+
+describe("the preview environment line", () => {
+  it("says a fork gets no preview, and gives a preview's URL and smoke result", () => {
+    expect(previewEnvironment({ pr: 7, fork: true })).toContain(
+      "no preview for pull requests from forks (no credentials)",
+    );
+    expect(
+      previewEnvironment({
+        pr: 7,
+        stack: "pr-7",
+        url: "https://pr-7.preview.example.com",
+        smoke: "failed",
+        reason: "readyz 503",
+      }),
+    ).toBe(
+      "**Preview environment** `pr-7`: https://pr-7.preview.example.com, smoke check failed (readyz 503).",
+    );
+    expect(previewEnvironment(undefined)).toContain("add the `preview` label");
   });
 });
