@@ -1,6 +1,6 @@
 /** The pull-request report's pure parts: the manifest diff and the comment's size cut. */
 import { describe, expect, it } from "vitest";
-import { loadPrices } from "../../lib/cost";
+import { loadPrices, priceAge } from "../../lib/cost";
 import { diffResources, normalise } from "../../lib/report/diff";
 import { checkPolicies } from "../../lib/report/policy";
 import {
@@ -165,5 +165,43 @@ describe("the preview environment line", () => {
       "**Preview environment** `pr-7`: https://pr-7.preview.example.com, smoke check failed (readyz 503).",
     );
     expect(previewEnvironment(undefined)).toContain("add the `preview` label");
+  });
+});
+
+describe("the scanners' summary", () => {
+  it("is carried as given, or the comment says none was given", () => {
+    const input = {
+      base: "main",
+      head: "feature",
+      stacks: [],
+      prices: loadPrices(),
+      today: new Date(),
+      previewCost: { previewMax: 5, basis: "", unknown: [] },
+    };
+    expect(renderReport({ ...input, scan: "scanners: no failed check\n" }).comment).toContain(
+      "**Scanners** (scripts/scan.sh):\n\n```\nscanners: no failed check\n```",
+    );
+    expect(renderReport(input).comment).toContain("Scanners: no summary given (`--scan`).");
+  });
+});
+
+describe("the prices' date", () => {
+  it("is printed, with a warning once it is more than 90 days old", () => {
+    const prices = loadPrices();
+    const oldest = priceAge(prices, new Date()).oldest;
+    const input = {
+      base: "main",
+      head: "feature",
+      stacks: [],
+      prices,
+      previewCost: { previewMax: 5, basis: "", unknown: [] },
+    };
+    const day = (offset: number) => new Date(Date.parse(`${oldest}T00:00:00Z`) + offset * 86_400_000);
+    const fresh = renderReport({ ...input, today: day(10) }).comment;
+    expect(fresh).toContain(`list prices read ${oldest}`);
+    expect(fresh).not.toContain("[!WARNING]");
+    expect(renderReport({ ...input, today: day(120) }).comment).toContain(
+      `> [!WARNING]\n> Prices were read ${oldest}, 120 days ago (more than 90)`,
+    );
   });
 });
