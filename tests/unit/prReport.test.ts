@@ -205,3 +205,26 @@ describe("the prices' date", () => {
     );
   });
 });
+
+describe("a stack that fails to render", () => {
+  it("says so in its row and in its diff, instead of showing a cost", () => {
+    const { comment } = renderReport({
+      base: "main",
+      head: "feature",
+      stacks: [
+        {
+          stack: "dev",
+          before: { resources: 110 },
+          after: { resources: 0, error: "nodeMaxCount: 0 is below nodeMinCount (1)" },
+          changes: [],
+        },
+      ],
+      prices: loadPrices(),
+      today: new Date(),
+      previewCost: { previewMax: 5, basis: "", unknown: ["no dev stack at the head"] },
+    });
+    expect(comment).toContain("| **dev** | n/a | synth failed | n/a |");
+    expect(comment).toContain("synth failed: nodeMaxCount: 0 is below nodeMinCount (1)");
+    expect(comment).toContain("**Previews**: not priced (no dev stack at the head).");
+  });
+});
