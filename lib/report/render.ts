@@ -59,7 +59,7 @@ function sections(input: ReportInput): [string, string, string][] {
       policySection(input.stacks, input.scan),
       policySection(input.stacks, input.scan),
     ],
-    ["the cost lines", costSection(input.stacks), costSection(input.stacks)],
+    ["the cost lines", costSection(input.stacks, false), costSection(input.stacks, true)],
   ];
 }
 

@@ -148,7 +148,8 @@ export function diffSection(stacks: StackReport[], full: boolean): string {
   ].join("\n\n");
 }
 
-export function costSection(stacks: StackReport[]): string {
+/** Each stack's priced lines at the head; the report adds the base's, to compare line by line. */
+export function costSection(stacks: StackReport[], full: boolean): string {
   const body = (cost: MonthlyCost | undefined) =>
     cost?.lines.length
       ? table(
@@ -156,9 +157,13 @@ export function costSection(stacks: StackReport[]): string {
           cost.lines.map((l) => [l.item, l.detail, range(l.low, l.high)]),
         )
       : "Nothing priced (no cloud resources).";
+  const both = (s: StackReport) =>
+    full
+      ? `At the head:\n\n${body(s.after?.cost)}\n\nAt the base:\n\n${body(s.before?.cost)}`
+      : body(s.after?.cost);
   return [
     "### Cost per stack",
-    ...stacks.map((s) => details(`${s.stack}: ${costCell(s.after?.cost)} at the head`, body(s.after?.cost))),
+    ...stacks.map((s) => details(`${s.stack}: ${costCell(s.after?.cost)} at the head`, both(s))),
   ].join("\n\n");
 }
 

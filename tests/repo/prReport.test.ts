@@ -101,6 +101,9 @@ describe("pr-report between two fixture commits", () => {
     expect(devRow.split(" | ")[3]).toBe("+$182.55 to +$292.45");
     expect(report).toMatch(/\| GKE nodes e2-standard-4 \(Spot\) \| 1–5 nodes, [^|]+\| \$37\.79–\$188\.93 \|/);
     expect(report).toMatch(/\| Cloud SQL db-custom-2-7680 HA \| [^|]+\| \$224\.36 \|/);
+    // The report also has the base's lines: 1-3 nodes at $21.64322, Cloud SQL zonal $57.96075.
+    expect(report).toMatch(/\| GKE nodes e2-standard-2 \(Spot\) \| 1–3 nodes, [^|]+\| \$21\.64–\$64\.93 \|/);
+    expect(report).toMatch(/\| Cloud SQL db-custom-1-3840 \| [^|]+\| \$57\.96 \|/);
     const minikubeRow = comment.split("\n").find((line) => line.startsWith("| **minikube** |"))!;
     expect(minikubeRow.split(" | ")[3]).toBe("$0.00");
   });
