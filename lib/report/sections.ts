@@ -183,8 +183,13 @@ export function policySection(stacks: StackReport[], scan: string | undefined): 
   return `### Policy pack and scanners (head)\n\n${lines.join("\n")}${scanBlock}`;
 }
 
+/** scripts/migration-plan.py's Markdown under the report's own heading (its own one dropped). */
 export function migrationSection(markdown: string | undefined): string {
-  return `### Migration plan\n\n${markdown?.trim() || "No migration plan given (`--migrations`)."}`;
+  const body = markdown
+    ?.trim()
+    .replace(/^#+ Migration plan\s*\n/i, "")
+    .trim();
+  return `### Migration plan\n\n${body || "No migration plan given (`--migrations`)."}`;
 }
 
 /** Every price the report used, with its page, read date and note: the report only. */

@@ -182,6 +182,13 @@ describe("the scanners' summary", () => {
       "**Scanners** (scripts/scan.sh):\n\n```\nscanners: no failed check\n```",
     );
     expect(renderReport(input).comment).toContain("Scanners: no summary given (`--scan`).");
+    // The migration plan's own heading is not repeated under the report's.
+    const plan = renderReport({
+      ...input,
+      migrations: "### Migration plan\n\nThis pull request adds no migration.\n",
+    });
+    expect(plan.comment).toContain("### Migration plan\n\nThis pull request adds no migration.");
+    expect(plan.comment.match(/Migration plan/g)).toHaveLength(1);
   });
 });
 
