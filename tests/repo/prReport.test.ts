@@ -90,19 +90,19 @@ describe("pr-report between two fixture commits", () => {
   });
 
   it("prices the dev change as computed by hand", () => {
-    // Nodes (e2 Spot, europe-west1, + 50 GB pd-balanced at $0.11): e2-standard-2 2 × 0.007197 + 8 × 0.000965
-    // = $0.022114/h → $21.64322 a node; e2-standard-4 4 × 0.007197 + 16 × 0.000965 = $0.044228/h → $37.78644.
+    // Nodes (e2 Spot, europe-west1, + 50 GB pd-balanced at $0.10): e2-standard-2 2 × 0.01162 + 8 × 0.001558
+    // = $0.035704/h → $31.06392 a node; e2-standard-4 4 × 0.01162 + 16 × 0.001558 = $0.071408/h → $57.12784.
     // Cloud SQL: db-custom-1-3840 zonal $57.96075 (see tests/unit/cost.test.ts); db-custom-2-7680 HA
     // 2 × 0.0908 + 7.5 × 0.0154 = $0.2971/h × 730 = $216.883, + 20 GB × $0.374 = $224.363.
     // Cloud NAT at the high end: 5 nodes instead of 3, 2 × $0.0014 × 730 = $2.044 more.
-    // Low: (37.78644 − 21.64322) + (224.363 − 57.96075) = +$182.54547;
-    // high: (5 × 37.78644 − 3 × 21.64322) + 166.40225 + 2.044 = +$292.44879.
+    // Low: (57.12784 − 31.06392) + (224.363 − 57.96075) = +$192.46617;
+    // high: (5 × 57.12784 − 3 × 31.06392) + 166.40225 + 2.044 = +$360.89369.
     const devRow = comment.split("\n").find((line) => line.startsWith("| **dev** |"))!;
-    expect(devRow.split(" | ")[3]).toBe("+$182.55 to +$292.45");
-    expect(report).toMatch(/\| GKE nodes e2-standard-4 \(Spot\) \| 1–5 nodes, [^|]+\| \$37\.79–\$188\.93 \|/);
+    expect(devRow.split(" | ")[3]).toBe("+$192.47 to +$360.89");
+    expect(report).toMatch(/\| GKE nodes e2-standard-4 \(Spot\) \| 1–5 nodes, [^|]+\| \$57\.13–\$285\.64 \|/);
     expect(report).toMatch(/\| Cloud SQL db-custom-2-7680 HA \| [^|]+\| \$224\.36 \|/);
-    // The report also has the base's lines: 1-3 nodes at $21.64322, Cloud SQL zonal $57.96075.
-    expect(report).toMatch(/\| GKE nodes e2-standard-2 \(Spot\) \| 1–3 nodes, [^|]+\| \$21\.64–\$64\.93 \|/);
+    // The report also has the base's lines: 1-3 nodes at $31.06392, Cloud SQL zonal $57.96075.
+    expect(report).toMatch(/\| GKE nodes e2-standard-2 \(Spot\) \| 1–3 nodes, [^|]+\| \$31\.06–\$93\.19 \|/);
     expect(report).toMatch(/\| Cloud SQL db-custom-1-3840 \| [^|]+\| \$57\.96 \|/);
     const minikubeRow = comment.split("\n").find((line) => line.startsWith("| **minikube** |"))!;
     expect(minikubeRow.split(" | ")[3]).toBe("$0.00");

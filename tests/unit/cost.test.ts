@@ -42,24 +42,33 @@ const cloudSql = (
 
 describe("monthlyCost", () => {
   it("prices a node machine type and count change as a min-max range", () => {
-    // e2-standard-2 on demand in us-central1: 2 vCPU × $0.021811 + 8 GiB × $0.002923 = $0.067006/h;
-    // a node a month: 0.067006 × 730 + 50 GB × $0.10 = $53.91438.
+    // e2-standard-2 on demand in us-central1: 2 vCPU × $0.02181159 + 8 GiB × $0.00292353 = $0.06701142/h;
+    // a node a month: 0.06701142 × 730 + 50 GB × $0.10 = $53.9183366.
     const before = monthlyCost([nodePool("e2-standard-2", 1, 3)], prices);
-    expect(before.low).toBeCloseTo(53.91438, 4);
-    expect(before.high).toBeCloseTo(3 * 53.91438, 4);
-    // e2-standard-4: 4 × 0.021811 + 16 × 0.002923 = $0.134012/h; 0.134012 × 730 + 5 = $102.82876 a node.
+    expect(before.low).toBeCloseTo(53.9183366, 4);
+    expect(before.high).toBeCloseTo(3 * 53.9183366, 4);
+    // e2-standard-4: 4 × 0.02181159 + 16 × 0.00292353 = $0.13402284/h; × 730 + 5 = $102.8366732 a node.
     const after = monthlyCost([nodePool("e2-standard-4", 2, 5)], prices);
-    expect(after.low).toBeCloseTo(205.65752, 4);
-    expect(after.high).toBeCloseTo(514.1438, 4);
+    expect(after.low).toBeCloseTo(205.6733464, 4);
+    expect(after.high).toBeCloseTo(514.183366, 4);
     expect(after.lines[0]!.detail).toContain("2–5 nodes");
   });
 
   it("multiplies a regional pool's per-zone counts by the region's zones, and prices Spot", () => {
-    // europe-west1 has 3 zones. e2-standard-2 Spot: 2 × $0.007197 + 8 × $0.000965 = $0.022114/h;
-    // a node: 0.022114 × 730 + 50 × $0.11 = $21.64322.
+    // europe-west1 has 3 zones. e2-standard-2 Spot: 2 × $0.01162 + 8 × $0.001558 = $0.035704/h;
+    // a node: 0.035704 × 730 + 50 × $0.10 = $31.06392.
     const cost = monthlyCost([nodePool("e2-standard-2", 1, 2, "europe-west1", true)], prices);
-    expect(cost.low).toBeCloseTo(3 * 21.64322, 4);
-    expect(cost.high).toBeCloseTo(6 * 21.64322, 4);
+    expect(cost.low).toBeCloseTo(3 * 31.06392, 4);
+    expect(cost.high).toBeCloseTo(6 * 31.06392, 4);
+  });
+
+  it("prices a shared-core machine on demand and Spot at its own price", () => {
+    // e2-small in us-central1: $0.016752855/h on demand, $0.010053/h Spot; × 730 + 50 GB × $0.10.
+    const onDemand = monthlyCost([nodePool("e2-small", 1, 1)], prices);
+    expect(onDemand.low).toBeCloseTo(0.016752855 * 730 + 5, 4);
+    const spot = monthlyCost([nodePool("e2-small", 1, 1, "us-central1-a", true)], prices);
+    expect(spot.unknown).toEqual([]);
+    expect(spot.low).toBeCloseTo(0.010053 * 730 + 5, 4);
   });
 
   it("prices a Cloud SQL tier change", () => {
@@ -147,13 +156,13 @@ describe("previewMonthlyCost", () => {
       ["web", 1, 300, 512],
       ["worker", 2, 150, 256],
     ]);
-    // e2 Spot in europe-west1: web 0.3 × $0.007197 + 0.5 GiB × $0.000965 = $0.0026416/h;
-    // worker 2 × (0.15 × 0.007197 + 0.25 × 0.000965) = $0.0026416/h; together × 730 = $3.856736.
+    // e2 Spot in europe-west1: web 0.3 × $0.01162 + 0.5 GiB × $0.001558 = $0.004265/h;
+    // worker 2 × (0.15 × 0.01162 + 0.25 × 0.001558) = $0.004265/h; together × 730 = $6.2269.
     const cost = previewMonthlyCost(
       { pods, machineType: "e2-standard-2", region: "europe-west1", spot: true },
       prices,
     );
-    expect(cost.monthly).toBeCloseTo(3.856736, 5);
+    expect(cost.monthly).toBeCloseTo(6.2269, 5);
     expect(
       previewMonthlyCost({ pods, machineType: "c3-standard-4", region: "europe-west1", spot: false }, prices)
         .unknown,
