@@ -55,9 +55,10 @@ export function loadConfig(
 ): StackConfig {
   const unknown = unknownKeys(raw);
   const given = givenValues(raw, schema);
+  const setKeys = CONFIG_KEYS.filter((name) => raw[qualified(name)] !== undefined);
   const checked = CONFIG_SCHEMA.safeParse(given);
   if (checked.success) {
-    const problems = [...unknown, ...ruleProblems(checked.data, stack)];
+    const problems = [...unknown, ...ruleProblems(checked.data, stack, setKeys)];
     if (problems.length > 0) throw new ConfigError(problems);
     return stackConfig(checked.data, stack);
   }
@@ -74,7 +75,11 @@ export function loadConfig(
     const message = messages.get(name);
     return message === undefined ? [] : [`${qualified(name)}: got ${shown(name, given[name])}; ${message}`];
   });
-  throw new ConfigError([...unknown, ...problems, ...ruleProblems(validOnly(given, messages), stack)]);
+  throw new ConfigError([
+    ...unknown,
+    ...problems,
+    ...ruleProblems(validOnly(given, messages), stack, setKeys),
+  ]);
 }
 
 /** A value as a message shows it: a secret key's never. */
