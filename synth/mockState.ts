@@ -90,6 +90,17 @@ const GCP_COMPUTED: Record<string, Computed> = {
   "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": ({ inputs }) => ({
     name: `projects/123456789/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}/providers/${inputs.workloadIdentityPoolProviderId}`,
   }),
+  // The CNAME Certificate Manager asks for, to prove control of the domain.
+  "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": ({ name, inputs }) => ({
+    name: inputs.name ?? name,
+    dnsResourceRecords: [
+      {
+        name: `_acme-challenge.${inputs.domain}.`,
+        type: "CNAME",
+        data: `${short(name)}.1.authorize.certificatemanager.goog.`,
+      },
+    ],
+  }),
   "gcp:artifactregistry/repository:Repository": ({ name, inputs }) => ({
     repositoryId: inputs.repositoryId ?? name,
   }),
