@@ -79,6 +79,11 @@ export function previewProblems(v: Valid, stack: string, setKeys: readonly strin
       `${key("previewParent")}: got ${JSON.stringify(v.previewParent)}; expected the stack previews reuse ` +
         "(dev, minikube), not a preview or the stack itself",
     );
+  if (v.platform === "gcp" && v.image === "")
+    problems.push(
+      `${key("image")}: is empty on gcp preview ${stack}; a gcp preview deploys an image pushed to its ` +
+        `parent's registry (by digest), which the parent's Binary Authorization admits: set ${key("image")}`,
+    );
   const allowed = new Set<string>(PREVIEW_KEYS);
   for (const name of setKeys.filter((name) => !allowed.has(name)).sort())
     problems.push(
