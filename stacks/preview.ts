@@ -8,6 +8,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
 import { gkeKubeconfig } from "../components/gcp/kubeconfig";
 import { GCP_LABELS } from "../components/gcp/labels";
 import { LocalAppImage } from "../components/image/LocalAppImage";
@@ -24,12 +25,13 @@ import type { StackConfig } from "./config";
 import { LOCAL_IMAGE_REPOSITORY } from "./minikube";
 import { gcpPreviewData, minikubePreviewData, type PreviewData, type PreviewScope } from "./previewBackends";
 import {
-  type GcpPreviewTarget,
   PREVIEW_OUTPUTS,
   PREVIEW_STACK_OUTPUTS,
   type PreviewSettings,
   type PreviewTarget,
   previewNames,
+  previewSettingsSchema,
+  previewTargetSchema,
 } from "./previewContract";
 import { previewNamespaceLabels } from "./previewParent";
 import { APP_CONTEXT_DIR, credentialOutputs, workloadArgs } from "./sharedSteps";
@@ -66,13 +68,17 @@ async function readParent(config: PreviewConfig): Promise<Parent> {
   const ref = new pulumi.StackReference("parent", {
     name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${name}`,
   });
-  const settings = (await ref.getOutputValue(PREVIEW_OUTPUTS.settings)) as PreviewSettings | undefined;
-  const target = (await ref.getOutputValue(PREVIEW_OUTPUTS.target)) as PreviewTarget | undefined;
-  const redisCaCert = ((await ref.getOutputValue(PREVIEW_OUTPUTS.redisCaCert)) as string | undefined) ?? "";
-  if (!settings || !target)
+  const read = async <T>(output: string, schema: z.ZodType<T>): Promise<T> => {
+    const checked = schema.safeParse(await ref.getOutputValue(output));
+    if (checked.success) return checked.data;
     throw new Error(
-      `parent stack ${name} has no ${PREVIEW_OUTPUTS.settings} output: update it with this version first (pulumi up --stack ${name})`,
+      `parent stack ${name}: its ${output} output is missing or not what this version exports ` +
+        `(${checked.error.issues[0]?.message}); update the parent first (pulumi up --stack ${name})`,
     );
+  };
+  const settings = await read(PREVIEW_OUTPUTS.settings, previewSettingsSchema);
+  const target = await read(PREVIEW_OUTPUTS.target, previewTargetSchema);
+  const redisCaCert = await read(PREVIEW_OUTPUTS.redisCaCert, z.string());
   if (settings.platform !== config.platform)
     throw new Error(
       `django-k8s:platform: got "${config.platform}" on ${config.stack}, but its parent ${name} runs on ${settings.platform}; a preview runs where its parent does`,
@@ -81,7 +87,7 @@ async function readParent(config: PreviewConfig): Promise<Parent> {
     throw new Error(
       `parent stack ${name} has no shared preview Gateway: set django-k8s:previewDomain on ${name} and update it, then ${config.stack} gets https://${config.stack}.<previewDomain>`,
     );
-  const secret = (output: string) => pulumi.secret(ref.getOutput(output)) as pulumi.Output<string>;
+  const secret = (output: string) => pulumi.secret(ref.getOutput(output).apply(String));
   return {
     name,
     settings,
@@ -184,11 +190,11 @@ function workerCpuTarget(config: PreviewConfig): number {
 /** GCP: an HTTPRoute for pr-<number>.<previewDomain> on the shared Gateway; minikube: the web NodePort. */
 function previewEntry(config: PreviewConfig, parent: Parent, scope: PreviewScope, app: DjangoApp) {
   const { target, host } = parent;
-  if (target.platform !== "gcp" || !host) {
+  const gateway = target.platform === "gcp" ? target.gateway : undefined;
+  if (!gateway || !host) {
     const nodePort = app.webService.spec.ports.apply((ports) => ports[0]?.nodePort ?? pulumi.unknown);
     return pulumi.interpolate`http://127.0.0.1:${nodePort}`;
   }
-  const gateway = target.gateway as NonNullable<GcpPreviewTarget["gateway"]>;
   const metadata = {
     name: config.stack,
     namespace: scope.namespace,

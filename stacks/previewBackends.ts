@@ -18,7 +18,7 @@ import { POSTGRES_STORE } from "../components/k8s/InClusterPostgres";
 import { REDIS_STORE } from "../components/k8s/InClusterRedis";
 import { PostgresCredentials } from "../components/k8s/PostgresCredentials";
 import { PreviewDatabase } from "../components/k8s/PreviewDatabase";
-import { selectorLabels } from "../components/k8s/specs/labels";
+import { selectorLabels, standardLabels } from "../components/k8s/specs/labels";
 import type { EgressRule } from "../components/k8s/specs/networkPolicies";
 import { gcpAppNetwork } from "./gcpBackends";
 import type { GcpPreviewTarget, MinikubePreviewTarget, previewNames } from "./previewContract";
@@ -70,7 +70,7 @@ function claimRedisDb(scope: PreviewScope, parentNamespace: string): k8s.core.v1
       metadata: {
         name: `preview-redis-db-${names.redisDb}`,
         namespace: parentNamespace,
-        labels: selectorLabels(APP_NAME, "preview-claim"),
+        labels: standardLabels(APP_NAME, "preview-claim"),
       },
       data: { holder: names.stack, redisDb: String(names.redisDb) },
     },

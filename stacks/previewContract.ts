@@ -2,8 +2,9 @@
  * The contract between a parent stack and its previews (docs/previews.md): the names of the
  * outputs the parent exports for them and their types, in one place. The parent's stacks
  * (gcp.ts, minikube.ts) export through `previewExports`-shaped objects typed by these
- * interfaces; the preview (preview.ts) reads them back by these names only.
+ * schemas; the preview (preview.ts) reads them back by these names only, checked by them.
  */
+import { z } from "zod";
 
 /** The parent's outputs a preview reads, by name. */
 export const PREVIEW_OUTPUTS = {
@@ -27,48 +28,61 @@ export const PREVIEW_STACK_OUTPUTS = {
   dropDatabaseCommand: "dropDatabaseCommand",
 } as const;
 
-/** What the parent's config says its previews look like (the preview* keys). */
-export interface PreviewSettings {
-  platform: "minikube" | "gcp";
+/**
+ * What the parent's config says its previews look like (the preview* keys). A schema, not
+ * only a type: the preview checks what it reads from the parent's state before using it.
+ */
+export const previewSettingsSchema = z.object({
+  platform: z.enum(["minikube", "gcp"]),
   /** pr-<number>.<domain> on gcp; empty on minikube (NodePorts) or when unset. */
-  domain: string;
-  ttlHours: number;
-  max: number;
-  webReplicas: number;
-  workerReplicas: number;
-  maxReplicas: number;
-}
+  domain: z.string(),
+  ttlHours: z.number(),
+  max: z.number(),
+  webReplicas: z.number(),
+  workerReplicas: z.number(),
+  maxReplicas: z.number(),
+});
+export type PreviewSettings = z.infer<typeof previewSettingsSchema>;
 
 /** Where a minikube parent's cluster and data stores are. */
-export interface MinikubePreviewTarget {
-  platform: "minikube";
-  kubeContext: string;
+const minikubeTargetSchema = z.object({
+  platform: z.literal("minikube"),
+  kubeContext: z.string(),
   /** The parent's namespace, where its PostgreSQL and Redis run. */
-  namespace: string;
-  postgres: { host: string; port: number; adminUser: string; adminDatabase: string; image: string };
-  redis: { host: string; port: number };
-}
+  namespace: z.string(),
+  postgres: z.object({
+    host: z.string(),
+    port: z.number(),
+    adminUser: z.string(),
+    adminDatabase: z.string(),
+    image: z.string(),
+  }),
+  redis: z.object({ host: z.string(), port: z.number() }),
+});
 
 /** Where a gcp parent's cluster, Cloud SQL, Memorystore and shared Gateway are. */
-export interface GcpPreviewTarget {
-  platform: "gcp";
-  project: string;
-  region: string;
-  clusterName: string;
+const gcpTargetSchema = z.object({
+  platform: z.literal("gcp"),
+  project: z.string(),
+  region: z.string(),
+  clusterName: z.string(),
   /** The control plane's DNS endpoint; the kubeconfig is rebuilt from it (no credentials travel). */
-  dnsEndpoint: string;
-  namespace: string;
-  workloadPool: string;
-  cloudSql: { instance: string; connectionName: string; adminUser: string };
-  redis: { host: string; port: number };
+  dnsEndpoint: z.string(),
+  namespace: z.string(),
+  workloadPool: z.string(),
+  cloudSql: z.object({ instance: z.string(), connectionName: z.string(), adminUser: z.string() }),
+  redis: z.object({ host: z.string(), port: z.number() }),
   /** The Google service account the app's pods act as (Cloud SQL client); each preview binds its own KSA to it. */
-  appServiceAccount: string;
-  network: { privateServiceCidr: string; subnetCidr: string };
+  appServiceAccount: z.string(),
+  network: z.object({ privateServiceCidr: z.string(), subnetCidr: z.string() }),
   /** The shared Gateway previews attach their HTTPRoute to; absent without previewDomain. */
-  gateway?: { name: string; namespace: string; listener: string };
-}
+  gateway: z.object({ name: z.string(), namespace: z.string(), listener: z.string() }).optional(),
+});
 
-export type PreviewTarget = MinikubePreviewTarget | GcpPreviewTarget;
+export const previewTargetSchema = z.discriminatedUnion("platform", [minikubeTargetSchema, gcpTargetSchema]);
+export type MinikubePreviewTarget = z.infer<typeof minikubeTargetSchema>;
+export type GcpPreviewTarget = z.infer<typeof gcpTargetSchema>;
+export type PreviewTarget = z.infer<typeof previewTargetSchema>;
 
 /** One DNS record to create in the previewDomain's zone. */
 export interface PreviewDnsRecord {

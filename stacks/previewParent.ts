@@ -52,7 +52,7 @@ type Exported<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 /** The outputs under PREVIEW_OUTPUTS' names; secrets stay secrets. */
 function previewOutputs(parts: {
   settings: PreviewSettings;
-  target: pulumi.Input<MinikubePreviewTarget | GcpPreviewTarget>;
+  target: Exported<MinikubePreviewTarget> | Exported<GcpPreviewTarget>;
   adminPassword: pulumi.Input<string>;
   redisAuth: pulumi.Input<string>;
   redisCaCert: pulumi.Input<string>;
@@ -92,7 +92,7 @@ export function minikubePreviewExports(
   };
   return previewOutputs({
     settings: previewSettings(config),
-    target: pulumi.output(target) as pulumi.Output<MinikubePreviewTarget>,
+    target,
     adminPassword: postgres.admin.password,
     redisAuth: redis.password,
     redisCaCert: "",
@@ -161,7 +161,7 @@ export function gcpPreviewExports(
   };
   return previewOutputs({
     settings: previewSettings(config),
-    target: pulumi.output(target) as pulumi.Output<GcpPreviewTarget>,
+    target,
     adminPassword: sql.password,
     redisAuth: redis.instance.authString,
     redisCaCert: redis.caCert,

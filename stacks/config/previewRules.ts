@@ -56,7 +56,7 @@ const WHY_NOT_ON_A_PREVIEW: Partial<Record<ConfigKey, string>> = {
 };
 
 /** Every problem of a preview's name and keys, and of a parent's preview keys. */
-export function previewProblems(v: Valid, stack: string, setKeys: readonly string[]): string[] {
+export function previewProblems(v: Valid, stack: string, setKeys: readonly ConfigKey[]): string[] {
   if (!v.previewParent) {
     return [
       ...(PREVIEW_STACK.test(stack)
@@ -84,11 +84,8 @@ export function previewProblems(v: Valid, stack: string, setKeys: readonly strin
       `${key("image")}: is empty on gcp preview ${stack}; a gcp preview deploys an image pushed to its ` +
         `parent's registry (by digest), which the parent's Binary Authorization admits: set ${key("image")}`,
     );
-  const allowed = new Set<string>(PREVIEW_KEYS);
-  for (const name of setKeys.filter((name) => !allowed.has(name)).sort())
-    problems.push(
-      `${key(name as ConfigKey)}: set on preview stack ${stack}; ${whyRefused(name as ConfigKey, v)}`,
-    );
+  for (const name of setKeys.filter((name) => !PREVIEW_KEYS.includes(name)).sort())
+    problems.push(`${key(name)}: set on preview stack ${stack}; ${whyRefused(name, v)}`);
   return problems;
 }
 

@@ -9,8 +9,11 @@ import { previewRedisDb } from "../../stacks/previewContract";
 import { previewStackConfig } from "../../synth/stackFiles";
 import { configError, loadStackConfig } from "../support/stackConfig";
 
+const IMAGE = `europe-docker.pkg.dev/p/r/app@sha256:${"c".repeat(64)}`;
+/** A preview's config as the lifecycle gives it; a gcp preview also names its image. */
 const of = (parent: string, more: Record<string, string> = {}) => ({
   ...previewStackConfig(parent),
+  ...(parent === "dev" ? { "django-k8s:image": IMAGE } : {}),
   ...more,
 });
 const problems = (stack: string, overrides: Record<string, string>) =>
@@ -42,6 +45,12 @@ describe("a preview stack's config", () => {
       of("minikube", { "django-k8s:image": "app:pr-7", "django-k8s:webMemory": "256Mi" }),
     );
     expect(config.image).toBe("app:pr-7");
+  });
+
+  it("on gcp needs an image: the parent's Binary Authorization admits only its registry's digests", () => {
+    expect(problems("pr-12", { ...previewStackConfig("dev") })).toEqual([
+      expect.stringMatching(/^django-k8s:image: is empty on gcp preview pr-12; .* set django-k8s:image$/),
+    ]);
   });
 
   it("must be named pr-<number>", () => {
