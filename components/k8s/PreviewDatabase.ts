@@ -10,7 +10,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_NAME, DATABASE_SECRETS_DIR, ENV } from "./djangoApp/appContract";
-import { POSTGRES_UID } from "./InClusterPostgres";
 import { standardLabels } from "./specs/labels";
 import { type EgressRule, egressPolicy } from "./specs/networkPolicies";
 import { resources } from "./specs/resources";
@@ -36,6 +35,11 @@ export interface PreviewDatabaseArgs {
 }
 
 const ADMIN_DIR = "/run/secrets/postgres-admin";
+/**
+ * psql is only a client: any high non-root UID (not the image's postgres user, 70, which owns
+ * data directories); the Secrets' files are readable through the pod's fsGroup.
+ */
+const PSQL_UID = 10001;
 export const DATABASE_SETUP = "database-setup";
 export const DATABASE_DROP = "database-drop";
 
@@ -45,7 +49,7 @@ function psqlScript(sql: string): string {
   return [
     "set -eu",
     `export PGPASSWORD="$(cat ${ADMIN_DIR}/password)"`,
-    `psql -v ON_ERROR_STOP=1 -v db=${file(ENV.postgresDb)} -v role=${file(ENV.postgresUser)} -v pw=${file(ENV.postgresPassword)} <<'SQL'`,
+    `psql -X -v ON_ERROR_STOP=1 -v db=${file(ENV.postgresDb)} -v role=${file(ENV.postgresUser)} -v pw=${file(ENV.postgresPassword)} <<'SQL'`,
     sql,
     "SQL",
   ].join("\n");
@@ -130,7 +134,7 @@ function jobMetadata(namespace: pulumi.Input<string>, component: string) {
   };
 }
 
-/** The psql pod: the parent's postgres image as its own non-root user, secrets as files. Pure. */
+/** The psql pod: the parent's postgres image as a high non-root user, secrets as files. Pure. */
 export function psqlPod(
   args: Pick<PreviewDatabaseArgs, "server" | "credentialsSecretName">,
   component: string,
@@ -140,7 +144,7 @@ export function psqlPod(
   return {
     metadata: { labels: standardLabels(APP_NAME, component) },
     spec: {
-      ...isolatedPod(POSTGRES_UID, POSTGRES_UID),
+      ...isolatedPod(PSQL_UID, PSQL_UID),
       restartPolicy: "Never",
       containers: [
         hardenedContainer({

@@ -84,6 +84,8 @@ export const CONFIGURATIONS: Configuration[] = [
   { stack: "dev", overrides: { "django-k8s:image": DIGEST_IMAGE } },
   { stack: "dev", overrides: DEV_WITH_PREVIEWS },
   ...PREVIEW_CONFIGURATIONS,
+  // A preview of dev as committed (no previewDomain, so no Gateway): refused before anything is created.
+  { stack: "pr-14", overrides: previewOf("dev") },
   // A production stack under another name: the production rules follow the environment.
   { stack: "dev", overrides: DEV_AS_PRODUCTION },
   // An alert threshold set in config reaches its alert policy (observability.test.ts).

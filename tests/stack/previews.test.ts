@@ -88,6 +88,14 @@ describe("the dev stack with previewDomain", () => {
   });
 });
 
+describe("a GCP preview of a parent without previewDomain", () => {
+  it("stops before creating anything, saying which key to set on the parent", () => {
+    expect(() => programRun("pr-14", previewOf("dev"))).toThrow(
+      /parent stack dev has no shared preview Gateway: set django-k8s:previewDomain on dev and update it/,
+    );
+  });
+});
+
 describe.each(["pr-12", "pr-13"])("GCP preview %s of dev", (stack) => {
   const run = () => preview(stack, "dev");
   const number = stack.slice(3);
