@@ -34,7 +34,7 @@ export interface PreviewDatabaseArgs {
   egress: EgressRule;
 }
 
-const ADMIN_DIR = "/run/secrets/postgres-admin";
+export const ADMIN_DIR = "/run/secrets/postgres-admin";
 /**
  * psql is only a client: any high non-root UID (not the image's postgres user, 70, which owns
  * data directories); the Secrets' files are readable through the pod's fsGroup.
@@ -44,7 +44,7 @@ export const DATABASE_SETUP = "database-setup";
 export const DATABASE_DROP = "database-drop";
 
 /** psql reading the preview's names and the admin password from files; the SQL from stdin. */
-function psqlScript(sql: string): string {
+export function psqlScript(sql: string): string {
   const file = (key: string) => `"$(cat ${DATABASE_SECRETS_DIR}/${key})"`;
   return [
     "set -eu",
