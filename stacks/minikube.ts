@@ -13,7 +13,7 @@ import { APP_NAME } from "../components/k8s/djangoApp/appContract";
 import type { AppBackends } from "../components/k8s/djangoApp/backends";
 import { InClusterPostgres } from "../components/k8s/InClusterPostgres";
 import { InClusterRedis } from "../components/k8s/InClusterRedis";
-import { KEDA_NAMESPACE } from "../components/k8s/Keda";
+import { KEDA_NAMESPACE } from "../components/k8s/kedaChart";
 import { LoadGenerator } from "../components/k8s/LoadGenerator";
 import { namespacePods, podsOf } from "../components/k8s/specs/networkPolicies";
 import type { StackConfig } from "./config";

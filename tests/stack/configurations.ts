@@ -38,7 +38,7 @@ export const PREVIEW_CONFIGURATIONS: Configuration[] = ["dev", "minikube"].flatM
   })),
 );
 
-const QUEUE_SCALING_AND_LOAD: Overrides = {
+export const QUEUE_SCALING_AND_LOAD: Overrides = {
   "django-k8s:loadGenerator": "true",
   "django-k8s:workerAutoscaling": "queue",
 };
