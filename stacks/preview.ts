@@ -79,9 +79,15 @@ async function readParent(config: PreviewConfig): Promise<Parent> {
   const settings = await read(PREVIEW_OUTPUTS.settings, previewSettingsSchema);
   const target = await read(PREVIEW_OUTPUTS.target, previewTargetSchema);
   const redisCaCert = await read(PREVIEW_OUTPUTS.redisCaCert, z.string());
-  if (settings.platform !== config.platform)
+  // A preview runs where its parent does: platform may be left at its default (minikube) for a
+  // gcp parent, but gcp set for a minikube parent is a mistake worth naming.
+  if (config.platform === "gcp" && settings.platform !== "gcp")
     throw new Error(
-      `django-k8s:platform: got "${config.platform}" on ${config.stack}, but its parent ${name} runs on ${settings.platform}; a preview runs where its parent does`,
+      `django-k8s:platform: got "gcp" on ${config.stack}, but its parent ${name} runs on ${settings.platform}; a preview runs where its parent does`,
+    );
+  if (target.platform === "gcp" && !config.image)
+    throw new Error(
+      `django-k8s:image: is empty on ${config.stack}, a preview of ${name} on gcp; it deploys an image pushed to ${name}'s registry (by digest), which ${name}'s Binary Authorization admits`,
     );
   if (target.platform === "gcp" && (!target.gateway || !settings.domain))
     throw new Error(

@@ -84,6 +84,13 @@ export const CONFIGURATIONS: Configuration[] = [
   { stack: "dev", overrides: { "django-k8s:image": DIGEST_IMAGE } },
   { stack: "dev", overrides: DEV_WITH_PREVIEWS },
   ...PREVIEW_CONFIGURATIONS,
+  // A preview of dev whose platform is left at its default (minikube), as the lifecycle leaves it:
+  // it runs on its parent's.
+  {
+    stack: "pr-15",
+    overrides: { "django-k8s:previewParent": "dev", "django-k8s:platform": "minikube", ...previewOf("dev") },
+    parentOverrides: DEV_WITH_PREVIEWS,
+  },
   // A preview of dev as committed (no previewDomain, so no Gateway): refused before anything is created.
   { stack: "pr-14", overrides: previewOf("dev") },
   // A production stack under another name: the production rules follow the environment.

@@ -88,6 +88,19 @@ describe("the dev stack with previewDomain", () => {
   });
 });
 
+describe("a preview whose config leaves the platform at its default", () => {
+  it("runs on its parent's: a preview of dev creates its Cloud SQL database and route", () => {
+    const run = programRun(
+      "pr-15",
+      { "django-k8s:previewParent": "dev", "django-k8s:platform": "minikube", ...previewOf("dev") },
+      1,
+      DEV_WITH_PREVIEWS,
+    );
+    expect(inputsOf(run, "gcp:sql/database:Database", "database").name).toBe("pr_15");
+    expect(run.outputs.url!.value).toBe("https://pr-15.preview.example.com");
+  });
+});
+
 describe("a GCP preview of a parent without previewDomain", () => {
   it("stops before creating anything, saying which key to set on the parent", () => {
     expect(() => programRun("pr-14", previewOf("dev"))).toThrow(
