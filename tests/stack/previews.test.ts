@@ -5,6 +5,7 @@
  * is answered from the parent's synthesized outputs (synth/harness.ts).
  */
 import { describe, expect, it } from "vitest";
+import { SECRETS_READ } from "../../components/k8s/djangoApp/appContract";
 import type { ProgramRun } from "../../synth/recording";
 import { manifests } from "../../synth/render";
 import { DEV_WITH_PREVIEWS, previewOf } from "./configurations";
@@ -163,6 +164,15 @@ describe.each(["pr-12", "pr-13"])("GCP preview %s of dev", (stack) => {
       expect(hpa?.spec, role).toMatchObject({ minReplicas: 1, maxReplicas: 2 });
     }
     expect(run().resources.some((r) => /load-generator/.test(r.name))).toBe(false);
+  });
+
+  it("gives the seed Job exactly the secrets its contract reads, as the migration's", () => {
+    const seed = manifests(run()).find((m) => m.kind === "Job" && m.metadata.name.startsWith("seed-"));
+    const keys = seed?.spec.template.spec.volumes
+      .filter((volume: any) => volume.secret)
+      .flatMap((volume: any) => volume.secret.items.map((item: any) => item.key));
+    expect([...keys].sort()).toEqual([...SECRETS_READ.seed].sort());
+    expect(SECRETS_READ.seed).toEqual(SECRETS_READ.migrate);
   });
 
   it("migrates its own database, then runs the seed Job", () => {
