@@ -55,7 +55,12 @@ export function loadConfig(
 ): StackConfig {
   const unknown = unknownKeys(raw);
   const given = givenValues(raw, schema);
-  const setKeys = CONFIG_KEYS.filter((name) => raw[qualified(name)] !== undefined);
+  // The CLI hands the program Pulumi.yaml's defaults as config too (the mocks do not): a key
+  // counts as set when its value is not the declared default.
+  const setKeys = CONFIG_KEYS.filter((name) => {
+    const value = raw[qualified(name)];
+    return value !== undefined && value !== String(schema[name]?.default);
+  });
   const checked = CONFIG_SCHEMA.safeParse(given);
   if (checked.success) {
     const problems = [...unknown, ...ruleProblems(checked.data, stack, setKeys)];

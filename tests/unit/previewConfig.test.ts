@@ -4,7 +4,7 @@
  * are checked where they are set. Each refusal names the key.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../stacks/config";
+import { ConfigError, loadConfig, projectConfigSchema } from "../../stacks/config";
 import { previewRedisDb } from "../../stacks/previewContract";
 import { previewStackConfig } from "../../synth/stackFiles";
 import { configError, loadStackConfig } from "../support/stackConfig";
@@ -38,6 +38,20 @@ describe("a preview stack's config", () => {
       expect(config.platform).toBe(parent === "dev" ? "gcp" : "minikube");
     },
   );
+
+  it("is valid with every key at Pulumi.yaml's default, as the CLI hands them to the program", () => {
+    const defaults = Object.fromEntries(
+      Object.entries(projectConfigSchema()).map(([name, declared]) => [
+        `django-k8s:${name}`,
+        String(declared.default),
+      ]),
+    );
+    expect(problemsOf(() => loadConfig({ ...defaults, ...of("minikube") }, "pr-12"))).toEqual([]);
+    // A key set to something else is still refused.
+    expect(
+      problemsOf(() => loadConfig({ ...defaults, ...of("minikube"), "django-k8s:previewMax": "3" }, "pr-12")),
+    ).toEqual([expect.stringMatching(/^django-k8s:previewMax: set on preview stack pr-12/)]);
+  });
 
   it("accepts the keys that are its own (the image, the app's tuning)", () => {
     const config = loadStackConfig(
