@@ -90,7 +90,8 @@ export class PreviewDatabase extends pulumi.ComponentResource {
     this.setupJob = new k8s.batch.v1.Job(
       `${name}-setup`,
       {
-        metadata: jobMetadata(args.namespace, DATABASE_SETUP),
+        // Replaced, not kept, when a run failed (the provider honours this on Jobs only).
+        metadata: { ...jobMetadata(args.namespace, DATABASE_SETUP), annotations: REPLACE_UNREADY },
         spec: { backoffLimit: 4, activeDeadlineSeconds: 300, template: pod(DATABASE_SETUP, SETUP_SQL) },
       },
       parent,
@@ -129,10 +130,12 @@ function jobMetadata(namespace: pulumi.Input<string>, component: string) {
     name: component,
     namespace,
     labels: standardLabels(APP_NAME, component),
-    // Replaced, not kept, when a run failed; the parent's image is pinned by digest.
-    annotations: { "pulumi.com/replaceUnready": "true", ...checkovSkips("CKV_K8S_15") },
+    // The parent's image is pinned by digest.
+    annotations: checkovSkips("CKV_K8S_15"),
   };
 }
+
+const REPLACE_UNREADY = { "pulumi.com/replaceUnready": "true", ...checkovSkips("CKV_K8S_15") };
 
 /** The psql pod: the parent's postgres image as a high non-root user, secrets as files. Pure. */
 export function psqlPod(
