@@ -29,6 +29,12 @@ render minikube-extras minikube --config django-k8s:loadGenerator=true --config 
   --config django-k8s:devMode=true
 render prod-extras prod --config django-k8s:loadGenerator=true --config django-k8s:workerAutoscaling=queue \
   --config django-k8s:sentryDsn=https://abc123@o1.ingest.sentry.io/42
+# Previews (docs/previews.md): dev as their parent (the shared Gateway), and a preview of each parent.
+render dev-previews dev --config django-k8s:previewDomain=preview.example.com
+render pr-12-of-dev pr-12 --config django-k8s:previewParent=dev \
+  --config "django-k8s:image=europe-docker.pkg.dev/p/r/app@sha256:$(printf 'b%.0s' {1..64})" \
+  --parent-config django-k8s:previewDomain=preview.example.com
+render pr-12-of-minikube pr-12 --config django-k8s:previewParent=minikube
 # What the renders' Helm Releases install (KEDA, in the extras renders): under mocks a Release is
 # one object, so helm template writes the chart's objects beside each render's manifests
 # (helm.*.yaml), with the Release's own values, for the scanners below.
