@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
 import {
   type CostResource,
   loadPrices,
@@ -20,11 +21,12 @@ import {
   previewMonthlyCost,
   regionOf,
 } from "../lib/cost";
+import { projectName } from "../lib/pulumiProject";
 import { diffResources } from "../lib/report/diff";
 import { checkPolicies, policyConfigFor } from "../lib/report/policy";
 import { renderReport } from "../lib/report/render";
 import type { PreviewCostInput, PreviewResult, StackReport, StackSide } from "../lib/report/sections";
-import { ROOT } from "../synth/stackFiles";
+import { ROOT, stackConfig } from "../synth/stackFiles";
 
 const STACKS = ["minikube", "dev", "prod"];
 /** The parent stack previews run in on GCP (issue 23 A), whose nodes price a preview. */
@@ -45,13 +47,13 @@ function options(argv: string[]) {
       preview: { type: "string" },
       migrations: { type: "string" },
       scan: { type: "string" },
-      "preview-max": { type: "string", default: "5" },
+      "preview-max": { type: "string" },
       check: { type: "boolean", default: false },
     },
   });
   if (!values.base || !values.head) throw new UsageError("--base and --head are required");
-  const previewMax = Number(values["preview-max"]);
-  if (!Number.isInteger(previewMax) || previewMax < 1)
+  const previewMax = values["preview-max"] === undefined ? undefined : Number(values["preview-max"]);
+  if (previewMax !== undefined && (!Number.isInteger(previewMax) || previewMax < 1))
     throw new UsageError(`--preview-max ${values["preview-max"]}: a whole number of previews, 1 or more`);
   for (const key of ["preview", "migrations", "scan"] as const)
     if (values[key] && !fs.existsSync(values[key]!))
@@ -111,26 +113,75 @@ function render(dir: string, stack: string, prices: ReturnType<typeof loadPrices
   return { side: { resources: resources.length, estimate, cost: monthlyCost(resources, prices) }, resources };
 }
 
-/** One preview: the parent's long-running pods at one replica each (a preview's default size). */
+/**
+ * The preview a pull request of the head would get: `pr-1` of the parent rendered by the head's own
+ * synth (the program's preview sizes, not a guess). The image and the entry point's domain are
+ * placeholders: neither changes what a preview's pods request.
+ */
+function renderPreview(dir: string): { resources?: CostResource[]; error?: string } {
+  const out = path.join(dir, "out", "pr-1");
+  const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");
+  const placeholderImage = `europe-docker.pkg.dev/preview/django-k8s/app@sha256:${"0".repeat(64)}`;
+  const run = spawnSync(
+    tsx,
+    [
+      "scripts/synth.ts",
+      "--stack",
+      "pr-1",
+      "--out",
+      out,
+      "--config",
+      `previewParent=${PREVIEW_PARENT}`,
+    ].concat([
+      "--config",
+      `image=${placeholderImage}`,
+      "--parent-config",
+      "previewDomain=preview.example.com",
+    ]),
+    { cwd: dir, encoding: "utf8" },
+  );
+  if (run.status !== 0)
+    return {
+      error: `pr-1 of ${PREVIEW_PARENT} fails to render at the head: ${(run.stderr || run.stdout).trim().split("\n").slice(-1)[0]}`,
+    };
+  return { resources: JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8")) };
+}
+
+/** The parent's previewMax at the head: its stack file's value, else the schema's default. */
+function parentPreviewMax(dir: string): number {
+  const project = projectName(dir);
+  const set = stackConfig(PREVIEW_PARENT, dir)[`${project}:previewMax`];
+  const schema = parseYaml(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")) as {
+    config?: Record<string, { default?: unknown }>;
+  };
+  return Number(
+    set ?? schema.config?.[`${project}:previewMax`]?.default ?? schema.config?.previewMax?.default,
+  );
+}
+
+/** One preview's pods (as the head renders pr-1), their requests priced on the parent's nodes. */
 function previewCost(
+  headDir: string,
   parent: CostResource[] | undefined,
-  previewMax: number,
+  previewMaxOverride: number | undefined,
   prices: ReturnType<typeof loadPrices>,
 ): PreviewCostInput {
   const pool = parent?.find((r) => r.type === "gcp:container/nodePool:NodePool");
+  const previewMax = previewMaxOverride ?? (pool ? parentPreviewMax(headDir) : 0);
   if (!parent || !pool) return { previewMax, basis: "", unknown: [`no ${PREVIEW_PARENT} stack at the head`] };
-  const manifests = parent
+  const preview = renderPreview(headDir);
+  if (!preview.resources) return { previewMax, basis: "", unknown: [preview.error ?? "no preview render"] };
+  const manifests = preview.resources
     .filter((r) => r.type === "kubernetes:apps/v1:Deployment")
-    .map((r) => ({ ...r.inputs, kind: "Deployment", spec: { ...r.inputs.spec, replicas: 1 } }));
+    .map((r) => ({ ...r.inputs, kind: "Deployment" }));
   const [machineType, spot] = [
     String(pool.inputs.nodeConfig?.machineType),
     Boolean(pool.inputs.nodeConfig?.spot),
   ];
-  const cost = previewMonthlyCost(
-    { pods: podsFromManifests(manifests), machineType, spot, region: regionOf(pool.inputs) ?? "" },
-    prices,
-  );
-  const basis = `${PREVIEW_PARENT}'s web, worker, beat and flower at one replica each, their requests priced on ${PREVIEW_PARENT}'s ${machineType}${spot ? " Spot" : ""} nodes`;
+  const pods = podsFromManifests(manifests);
+  const cost = previewMonthlyCost({ pods, machineType, spot, region: regionOf(pool.inputs) ?? "" }, prices);
+  const sizes = pods.map((p) => `${p.role} ×${p.replicas}`).join(", ");
+  const basis = `pr-1 of ${PREVIEW_PARENT} as the head renders it (${sizes}), its pods' requests priced on ${PREVIEW_PARENT}'s ${machineType}${spot ? " Spot" : ""} nodes`;
   return { onePreview: cost.monthly, previewMax, basis, unknown: cost.unknown };
 }
 
@@ -178,7 +229,7 @@ async function main(): Promise<number> {
       stacks,
       prices,
       today: new Date(),
-      previewCost: previewCost(parent, args.previewMax, prices),
+      previewCost: previewCost(headDir, parent, args.previewMax, prices),
       preview,
       migrations: args.migrations ? fs.readFileSync(args.migrations, "utf8") : undefined,
       scan: args.scan ? fs.readFileSync(args.scan, "utf8") : undefined,
