@@ -39,6 +39,8 @@ export function parsePreviewStack(name: string): number | undefined {
 export interface Preview {
   stack: string;
   pr: number;
+  /** The stack it previews (its previewParent), when known. */
+  parent?: string;
   /** End of the last successful update; undefined if it never deployed successfully. */
   lastUpdate: Date | undefined;
   ttlHours: number;
@@ -151,24 +153,21 @@ export interface UpdateRecord {
 
 /**
  * The facts of one preview from its stack's update history (newest first, as the engine lists
- * it): the end of the last successful `update`, and the TTL that update ran with (the config is
- * recorded with each update, so a sweep on another machine reads it without the stack's file).
+ * it): the end of the last successful `update` and the parent it was deployed against. The
+ * config is recorded with each update, so a sweep on another machine reads it without the
+ * stack's file. The TTL is the parent's setting (previewTtlHours lives on the parent).
  */
 export function previewFromHistory(
   stack: string,
   history: readonly UpdateRecord[],
   projectName: string,
-  defaultTtlHours: number,
-): Preview | undefined {
+): Omit<Preview, "ttlHours"> | undefined {
   const pr = parsePreviewStack(stack);
   if (pr === undefined) return undefined;
-  const last = history.find((u) => u.kind === "update" && u.result === "succeeded");
+  const updates = history.filter((u) => u.kind === "update");
+  const last = updates.find((u) => u.result === "succeeded");
   const when = last?.endTime ?? last?.startTime;
-  const ttl = last?.config?.[`${projectName}:${PREVIEW_KEYS.ttlHours}`]?.value;
-  return {
-    stack,
-    pr,
-    lastUpdate: when === undefined ? undefined : new Date(when),
-    ttlHours: ttl === undefined ? defaultTtlHours : positiveInteger(`${stack} ${PREVIEW_KEYS.ttlHours}`, ttl),
-  };
+  const parentKey = `${projectName}:${PREVIEW_KEYS.parent}`;
+  const parent = [last, ...updates].map((u) => u?.config?.[parentKey]?.value).find(Boolean);
+  return { stack, pr, parent, lastUpdate: when === undefined ? undefined : new Date(when) };
 }

@@ -124,35 +124,37 @@ describe("the cap", () => {
 describe("facts from a stack's update history", () => {
   const history = [
     { kind: "update", result: "failed", endTime: "2026-12-06T10:00:00Z" },
+    { kind: "destroy", result: "succeeded", endTime: "2026-12-05T12:00:00Z" },
     {
       kind: "update",
       result: "succeeded",
       endTime: "2026-12-05T10:00:00Z",
-      config: { "django-k8s:previewTtlHours": { value: "24" } },
+      config: { "django-k8s:previewParent": { value: "dev" } },
     },
     { kind: "update", result: "succeeded", endTime: "2026-12-01T10:00:00Z" },
   ];
 
-  it("takes the last successful update (a failed push does not renew) and the TTL it ran with", () => {
-    expect(previewFromHistory("pr-4", history, "django-k8s", 72)).toEqual({
+  it("takes the last successful update (a failed push does not renew) and the parent it ran with", () => {
+    expect(previewFromHistory("pr-4", history, "django-k8s")).toEqual({
       stack: "pr-4",
       pr: 4,
+      parent: "dev",
       lastUpdate: at("2026-12-05T10:00:00Z"),
-      ttlHours: 24,
     });
   });
 
-  it("falls back to the default TTL and to never deployed", () => {
-    expect(previewFromHistory("pr-4", [history[0]!], "django-k8s", 72)).toEqual({
+  it("knows a preview that never deployed, and its parent from a failed update", () => {
+    const failed = { ...history[0]!, config: { "django-k8s:previewParent": { value: "minikube" } } };
+    expect(previewFromHistory("pr-4", [failed], "django-k8s")).toEqual({
       stack: "pr-4",
       pr: 4,
+      parent: "minikube",
       lastUpdate: undefined,
-      ttlHours: 72,
     });
   });
 
   it("ignores stacks that are not previews", () => {
-    expect(previewFromHistory("dev", history, "django-k8s", 72)).toBeUndefined();
+    expect(previewFromHistory("dev", history, "django-k8s")).toBeUndefined();
   });
 });
 
