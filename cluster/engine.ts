@@ -2,7 +2,7 @@
  * One Pulumi engine operation on a local stack, for the engine test (scripts/test-engine.sh).
  *
  *   tsx cluster/engine.ts <preview|up|destroy> --stack <name> --work-dir <dir>
- *       [--events <file.jsonl>] [--expect-no-changes] [--policy-pack <dir>] [--diff]
+ *       [--events <file.jsonl>] [--expect-no-changes] [--policy-pack <dir>] [--diff] [--program <file>]
  *
  * Why not `pulumi up` with `runtime: nodejs`: the CLI starts a Node.js program through the
  * language host pulumi-language-nodejs, a Go module of its own that the Go module proxy does
@@ -35,7 +35,7 @@ type Operation = (typeof OPERATIONS)[number];
 function usage(message: string): never {
   console.error(`engine: ${message}`);
   console.error(
-    "usage: tsx cluster/engine.ts <preview|up|destroy> --stack <name> --work-dir <dir> [--events <file>] [--expect-no-changes] [--policy-pack <dir>] [--diff]",
+    "usage: tsx cluster/engine.ts <preview|up|destroy> --stack <name> --work-dir <dir> [--events <file>] [--expect-no-changes] [--policy-pack <dir>] [--diff] [--program <file>]",
   );
   process.exit(2);
 }
@@ -50,6 +50,8 @@ function readArgs() {
       "expect-no-changes": { type: "boolean", default: false },
       "policy-pack": { type: "string" },
       diff: { type: "boolean", default: false },
+      // Another program than index.ts: the preview lifecycle test's stand-in.
+      program: { type: "string" },
     },
   });
   const operation = positionals[0];
@@ -68,6 +70,7 @@ function readArgs() {
     expectNoChanges: values["expect-no-changes"] ?? false,
     policyPacks: values["policy-pack"] ? [path.resolve(values["policy-pack"])] : undefined,
     diff: values.diff ?? false,
+    programFile: values.program ? path.resolve(values.program) : undefined,
   };
 }
 
@@ -145,7 +148,7 @@ export async function programWorkspace(
 
 async function main() {
   const args = readArgs();
-  const workspace = await programWorkspace(args.workDir);
+  const workspace = await programWorkspace(args.workDir, args.programFile);
   const stack = await Stack.createOrSelect(args.stack, workspace);
   const tally = newTally();
   const eventsFile = args.events ? fs.openSync(args.events, "a") : undefined;
