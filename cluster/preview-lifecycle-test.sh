@@ -45,7 +45,7 @@ ns_of() { echo "$ns_prefix$1"; }
 say "program: $PREVIEW_PROGRAM ($program_dir)"
 
 # --- tools, this run's Pulumi home, state and passphrase ---------------------------------------------
-tool_lines=$(bash cluster/tools.sh pulumi pulumi-kubernetes etcd kwok kubernetes)
+tool_lines=$(bash cluster/tools.sh pulumi pulumi-kubernetes pulumi-random etcd kwok kubernetes)
 bin_of() { printf '%s\n' "$tool_lines" | awk -v n="$1" '$1 == n { print $3 }'; }
 PATH="$(bin_of pulumi):$(bin_of kubernetes):$PATH"
 export PATH
@@ -62,11 +62,14 @@ export PULUMI_HOME=$work/pulumi-home PULUMI_BACKEND_URL=file://$work/state PULUM
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_CONFIG_PASSPHRASE
 PULUMI_CONFIG_PASSPHRASE=$(openssl rand -base64 24)
 mkdir -p "$work/state" "$work/project"
-# The plugin under the version the SDK asks for (the engine takes only an exact match; the
+# The plugins under the versions the SDKs ask for (the engine takes only an exact match; the
 # engine test explains and prints the skew).
-asked=$(node -p "require('@pulumi/kubernetes/package.json').version")
-pulumi plugin install resource kubernetes "$asked" --file "$(bin_of pulumi-kubernetes)/pulumi-resource-kubernetes" >/dev/null
-echo "  $(pulumi version); plugin kubernetes $asked"
+for plugin in kubernetes random; do
+  asked=$(node -p "require('@pulumi/$plugin/package.json').version")
+  pulumi plugin install resource "$plugin" "$asked" --file "$(bin_of "pulumi-$plugin")/pulumi-resource-$plugin" >/dev/null
+  echo "  plugin $plugin $asked ($(printf '%s\n' "$tool_lines" | awk -v n="pulumi-$plugin" '$1 == n { print $2 }') built here)"
+done
+echo "  pulumi $(pulumi version)"
 
 say "local control plane"
 cluster_started=1
