@@ -31,6 +31,8 @@ describe("arguments", () => {
     expect([...invocation.openPrs!]).toEqual([3, 4]);
     expect(invocation.now).toEqual(new Date("2026-12-09T00:00:00Z"));
     expect(parseInvocation(["sweep"]).openPrs).toBeUndefined();
+    // What the cleanup workflow passes when no pull request is open: every preview is closed.
+    expect(parseInvocation(["sweep", "--open-prs", ""]).openPrs).toEqual(new Set());
   });
 
   it.each([
