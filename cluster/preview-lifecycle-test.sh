@@ -117,7 +117,9 @@ preview() { # log-name preview.ts arguments...
   npx --no-install tsx scripts/preview.ts "$@" --work-dir "$work/project" >"$log" 2>&1
 }
 expires_of() { grep -o "^[A-Za-z]* *$1 (PR #[0-9]*): last update [^,]*, expires [^,]*" "$work/list.log" | sed 's/.*expires //'; }
-namespaces() { kubectl get namespaces -o name | sed 's|namespace/||' | grep -c -- "-pr-\|^pr-" || true; }
+namespaces() { # active preview namespaces
+  kubectl get namespaces --field-selector status.phase=Active -o name | sed 's|namespace/||' | grep -c -- "-pr-\|^pr-" || true
+}
 
 # --- 2. two previews ---------------------------------------------------------------------------------
 say "2. two previews side by side"
@@ -153,12 +155,17 @@ say "4. sweep just after pr-101's expiry"
 expiry=$(expires_of pr-101)
 later=$(node -p "new Date(new Date('$expiry').getTime() + 1000).toISOString()")
 preview sweep-expired sweep --now "$later" || { cat "$work/sweep-expired.log" >&2; die "the sweep failed"; }
-grep -E '^sweep:|dropDatabaseCommand|destroyed and removed|^found' "$work/sweep-expired.log" | sed 's/^/  /'
+grep -E '^sweep:|dropDatabaseCommand|" deleted|^engine destroy:|destroyed and removed|^found' "$work/sweep-expired.log" | sed 's/^/  /'
 grep -qx "found 2 expired 1 closed 0 destroyed 1" "$work/sweep-expired.log" || die "sweep at $later: unexpected counts"
 drop_line=$(grep -n 'pr-101: dropDatabaseCommand' "$work/sweep-expired.log" | cut -d: -f1)
 destroy_line=$(grep -n '^engine destroy:' "$work/sweep-expired.log" | head -n 1 | cut -d: -f1)
 if [ -z "$drop_line" ] || [ -z "$destroy_line" ] || [ "$drop_line" -gt "$destroy_line" ]; then
   die "pr-101's database was not dropped before its destroy"
+fi
+# The stand-in's drop deletes its database ConfigMap: kubectl says so (the program's own drop
+# is a Job of its own, checked by the program's tests).
+if [ "$PREVIEW_PROGRAM" = standin ]; then
+  grep -q 'configmap "database" deleted' "$work/sweep-expired.log" || die "pr-101's dropDatabaseCommand deleted nothing"
 fi
 if kubectl get namespace "$(ns_of pr-101)" -o name 2>/dev/null | grep -q .; then
   phase=$(kubectl get namespace "$(ns_of pr-101)" -o jsonpath='{.status.phase}')
@@ -168,10 +175,13 @@ fi
 # --- 5. the closed one -----------------------------------------------------------------------------
 say "5. sweep with the open pull requests: pr-102's is closed"
 preview sweep-closed sweep --open-prs 7 || { cat "$work/sweep-closed.log" >&2; die "the sweep failed"; }
-grep -E '^sweep:|destroyed and removed|^found' "$work/sweep-closed.log" | sed 's/^/  /'
+grep -E '^sweep:|^engine destroy:|destroyed and removed|^found' "$work/sweep-closed.log" | sed 's/^/  /'
 grep -qx "found 1 expired 0 closed 1 destroyed 1" "$work/sweep-closed.log" || die "sweep --open-prs 7: unexpected counts"
 preview list list
 grep -qx "found 0" "$work/list.log" || die "previews are left: $(cat "$work/list.log")"
+left=$(namespaces)
+echo "  previews left: 0; active preview namespaces left: $left"
+[ "$left" = 0 ] || die "$left preview namespaces are still active"
 
 # --- 6. the parent ---------------------------------------------------------------------------------
 say "6. the parent untouched"
@@ -182,4 +192,4 @@ diff -u "$work/parent-objects-before.txt" "$work/parent-objects-after.txt" || di
 echo "  parent: $(node -p "require('$work/parent-after.json').length") resources, $(wc -l <"$work/parent-objects-after.txt") objects, identical before and after"
 npx --no-install tsx cluster/engine.ts destroy --stack "$PARENT" --work-dir "$work/project" \
   --program "$program_dir/index.ts" >"$work/parent-destroy.log" 2>&1 || { tail -n 30 "$work/parent-destroy.log" >&2; die "the parent's destroy failed"; }
-echo "preview lifecycle test: passed (program $PREVIEW_PROGRAM: 2 up, 1 refused, 1 renewed, 1 expired destroyed, 1 closed destroyed, parent unchanged)"
+echo "preview lifecycle test: passed in ${SECONDS} s (program $PREVIEW_PROGRAM: 2 up, 1 refused, 1 renewed, 1 expired destroyed, 1 closed destroyed, parent unchanged)"
