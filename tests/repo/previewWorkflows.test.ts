@@ -145,7 +145,7 @@ describe("preview.yml", () => {
     const script = () => stepNamed(wf().jobs.deploy!, "Deploy the preview").run!;
     const npm = (status: number, result?: object) =>
       `echo "$*" > npm-args\n${result ? `echo '${JSON.stringify(result)}' > preview-up.json\n` : ""}exit ${status}`;
-    const env = { PR: "12", PREVIEW_PARENT: "dev" };
+    const env = { PR: "12", PREVIEW_PARENT: "dev", IMAGE: "r.example/p/django-k8s/app@sha256:abc" };
 
     it("runs npm run preview up for the pull request against dev and hands its url to the smoke check", () => {
       const run = runStep(script(), env, {
@@ -153,7 +153,7 @@ describe("preview.yml", () => {
       });
       expect(run.status).toBe(0);
       expect(run.file("npm-args")).toBe(
-        "run --silent preview -- up --pr 12 --parent dev --config platform=gcp --result preview-up.json\n",
+        "run --silent preview -- up --pr 12 --parent dev --config image=r.example/p/django-k8s/app@sha256:abc --result preview-up.json\n",
       );
       expect(run.output).toBe("url=https://pr-12.p.example\n");
     });
@@ -169,6 +169,44 @@ describe("preview.yml", () => {
 
     it("fails when the deploy fails", () => {
       expect(runStep(script(), env, { npm: npm(1) }).status).toBe(1);
+    });
+  });
+
+  describe("the image", () => {
+    const script = () => stepNamed(wf().jobs.deploy!, "Build and push the app image").run!;
+    const env = { PR: "12", HEAD_SHA: "f00d", PREVIEW_PARENT: "dev" };
+    const fakes = (parentImage: string) => ({
+      pulumi: `echo "$*" >> calls; echo '${parentImage}'`,
+      gcloud: 'echo "gcloud $*" >> calls',
+      docker:
+        'echo "docker $*" >> calls; for ref; do :; done; [ "$1" = inspect ] && echo "$ref@sha256:beef" | sed "s/:pr-12-f00d@/@/"; exit 0',
+    });
+
+    it.each([
+      "europe-docker.pkg.dev/p/django-k8s/app@sha256:0123",
+      "europe-docker.pkg.dev/p/django-k8s/app:v1",
+      "europe-docker.pkg.dev/p/django-k8s/app",
+    ])(
+      "builds app/ into the parent's repository (its image output %s) and hands on the digest",
+      (parentImage) => {
+        const run = runStep(script(), env, fakes(parentImage));
+        expect(run.status, run.stderr).toBe(0);
+        const tag = "europe-docker.pkg.dev/p/django-k8s/app:pr-12-f00d";
+        expect(run.file("calls")!.split("\n").filter(Boolean)).toEqual([
+          "stack output image --stack dev",
+          "gcloud auth configure-docker europe-docker.pkg.dev --quiet",
+          `docker build --tag ${tag} app`,
+          `docker push ${tag}`,
+          `docker inspect --format {{index .RepoDigests 0}} ${tag}`,
+        ]);
+        expect(run.output).toBe("image=europe-docker.pkg.dev/p/django-k8s/app@sha256:beef\n");
+      },
+    );
+
+    it("fails when the parent's image cannot be read", () => {
+      const run = runStep(script(), env, { ...fakes(""), pulumi: "exit 1" });
+      expect(run.status).toBe(1);
+      expect(run.file("calls")).toBeUndefined();
     });
   });
 
