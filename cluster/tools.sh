@@ -15,7 +15,7 @@ TOOLS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tools" && pwd)
 TOOLS_CACHE=${TOOLS_CACHE:-${STANDIN_CACHE:-/var/cache/django-k8s}/tools}
 # Every tool, in the order a cold build should take them (the slowest last, so a failure in a
 # quick one shows first).
-ALL_TOOLS=(pulumi pulumi-random pulumi-kubernetes etcd kwok kubernetes)
+ALL_TOOLS=(pulumi pulumi-random pulumi-kubernetes etcd kwok helm kubernetes)
 
 tools_log() { printf 'tools: %s\n' "$*" >&2; }
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Scanners over what `npm run synth` renders for every stack (and the switches that add
-# objects), offline: checkov (kubernetes, dockerfile, github_actions) and kubernetes-validate
-# in strict mode for the clusters' Kubernetes version; zizmor over the workflows, the composite
-# action and dependabot.yml. Zero failed checks; the few that do not
-# fit are skipped on the object with the reason (components/k8s/specs/scannerSkips.ts, README).
+# objects), with the objects of the Helm charts those renders install (scripts/renderCharts.ts),
+# offline: checkov (kubernetes, dockerfile, github_actions) and kubernetes-validate in strict mode
+# for the clusters' Kubernetes version; zizmor over the workflows, the composite action and
+# dependabot.yml. Zero failed checks; the few that do not fit are skipped on the object with the
+# reason (components/k8s/specs/scannerSkips.ts and, for the KEDA chart, KEDA_SCANNER_SKIPS in
+# components/k8s/kedaChart.ts; docs/security.md lists both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +29,18 @@ render minikube-extras minikube --config django-k8s:loadGenerator=true --config 
   --config django-k8s:devMode=true
 render prod-extras prod --config django-k8s:loadGenerator=true --config django-k8s:workerAutoscaling=queue \
   --config django-k8s:sentryDsn=https://abc123@o1.ingest.sentry.io/42
+# Previews (docs/previews.md): dev as their parent (the shared Gateway), and a preview of each parent.
+render dev-previews dev --config django-k8s:previewDomain=preview.example.com
+render pr-12-of-dev pr-12 --config django-k8s:previewParent=dev \
+  --config "django-k8s:image=europe-docker.pkg.dev/p/r/app@sha256:$(printf 'b%.0s' {1..64})" \
+  --parent-config django-k8s:previewDomain=preview.example.com
+render pr-12-of-minikube pr-12 --config django-k8s:previewParent=minikube
+# What the renders' Helm Releases install (KEDA, in the extras renders): under mocks a Release is
+# one object, so helm template writes the chart's objects beside each render's manifests
+# (helm.*.yaml), with the Release's own values, for the scanners below.
+render_dirs=()
+for dir in "$out"/*/; do render_dirs+=(--out "${dir%/}"); done
+npx --no-install tsx scripts/renderCharts.ts --kube-version "$KUBERNETES_VERSION" "${render_dirs[@]}"
 
 # Offline: no update check, no policy download, no repository mapping lookups.
 export BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { nearestName } from "../lib/nearest";
 import { projectName } from "../lib/pulumiProject";
+import { PREVIEW_STACK } from "../stacks/previewContract";
 import { availableStacks, ROOT } from "../synth/stackFiles";
 
 // The program (Pulumi, the providers, the config rules) loads only once the arguments check
@@ -15,11 +16,15 @@ import { availableStacks, ROOT } from "../synth/stackFiles";
 const PROJECT = projectName();
 
 const USAGE = `usage: npm run synth -- --stack <name> [--out <dir>] [--config [${PROJECT}:]<key>=<value> ...]
+       npm run synth -- --stack pr-<number> --config previewParent=<parent> [--parent-config <key>=<value> ...]
 
 Runs the Pulumi program offline under mocks and writes resources.json, manifests/,
 graph.mmd and summary.md (default out/<stack>/). A key without a namespace belongs to ${PROJECT}, as with
 \`pulumi config set\`. Values that only a real deployment decides (addresses, node ports,
-bucket names, digests) are marked as mock values in the summary.`;
+bucket names, digests) are marked as mock values in the summary.
+
+A preview stack (pr-<number>, docs/previews.md) needs no file: its parent is synthesized first
+(with --parent-config on top of the parent's file) and its StackReference reads the parent's outputs.`;
 
 class UsageError extends Error {}
 
@@ -27,6 +32,7 @@ interface Invocation {
   stack: string;
   outDir: string;
   overrides: Record<string, string>;
+  parentOverrides: Record<string, string>;
 }
 
 function parseOptions(argv: string[]) {
@@ -36,6 +42,7 @@ function parseOptions(argv: string[]) {
       stack: { type: "string", short: "s" },
       out: { type: "string" },
       config: { type: "string", short: "c", multiple: true, default: [] },
+      "parent-config": { type: "string", multiple: true, default: [] },
       help: { type: "boolean", short: "h" },
     },
     // Positionals are refused below, with a message that says what was probably meant.
@@ -67,26 +74,31 @@ function parseInvocation(argv: string[]): Invocation | undefined {
   });
   const stacks = availableStacks();
   if (!values.stack) throw new UsageError(`--stack is required (stacks: ${stacks.join(", ")})`);
-  if (!stacks.includes(values.stack)) {
+  if (!stacks.includes(values.stack) && !PREVIEW_STACK.test(values.stack)) {
     const near = nearestName(values.stack, stacks);
     throw new UsageError(
       `no stack "${values.stack}": there is no Pulumi.${values.stack}.yaml` +
         `${near ? `; did you mean ${near}?` : ""} (stacks: ${stacks.join(", ")})`,
     );
   }
-  const overrides: Record<string, string> = {};
-  for (const pair of values.config ?? []) {
-    const at = pair.indexOf("=");
-    if (at <= 0) throw new UsageError(`--config ${pair}: expected [${PROJECT}:]<key>=<value>`);
-    const key = pair.slice(0, at);
-    // As the CLI does: a bare key is the project's own.
-    overrides[key.includes(":") ? key : `${PROJECT}:${key}`] = pair.slice(at + 1);
-  }
   return {
     stack: values.stack,
     outDir: path.resolve(values.out ?? path.join(ROOT, "out", values.stack)),
-    overrides,
+    overrides: configPairs("--config", values.config ?? []),
+    parentOverrides: configPairs("--parent-config", values["parent-config"] ?? []),
   };
+}
+
+/** `[<namespace>:]<key>=<value>` arguments as config; as the CLI does, a bare key is the project's own. */
+function configPairs(option: string, pairs: string[]): Record<string, string> {
+  const config: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new UsageError(`${option} ${pair}: expected [${PROJECT}:]<key>=<value>`);
+    const key = pair.slice(0, at);
+    config[key.includes(":") ? key : `${PROJECT}:${key}`] = pair.slice(at + 1);
+  }
+  return config;
 }
 
 async function main(): Promise<number> {
@@ -102,14 +114,14 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const { stack, outDir, overrides } = invocation;
+  const { stack, outDir, overrides, parentOverrides } = invocation;
   try {
     const [{ runProgram }, { writeSynthOutput }, { summary }] = await Promise.all([
       import("../synth/harness"),
       import("../synth/render"),
       import("../synth/summary"),
     ]);
-    const run = await runProgram(stack, overrides, progress(stack));
+    const run = await runProgram(stack, overrides, progress(stack), parentOverrides);
     process.stderr.write(progressDone);
     writeSynthOutput(run, outDir);
     console.log(summary(run, path.relative(process.cwd(), outDir) || "."));

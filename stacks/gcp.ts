@@ -16,6 +16,7 @@ import { MemorystoreRedis } from "../components/gcp/MemorystoreRedis";
 import { Monitoring } from "../components/gcp/Monitoring";
 import { Network } from "../components/gcp/Network";
 import { PreMigrationBackup } from "../components/gcp/PreMigrationBackup";
+import type { PreviewGateway } from "../components/gcp/PreviewGateway";
 import { ProjectApis } from "../components/gcp/ProjectApis";
 import { StaticSiteCdn } from "../components/gcp/StaticSiteCdn";
 import { WEB_SERVICE_ANNOTATIONS, WebIngress } from "../components/gcp/WebIngress";
@@ -28,6 +29,7 @@ import { ManagedPrometheus } from "../components/k8s/ManagedPrometheus";
 import { PostgresCredentials } from "../components/k8s/PostgresCredentials";
 import type { GcpStackConfig } from "./config";
 import { gcpBackends } from "./gcpBackends";
+import { createPreviewGateway, gcpPreviewExports } from "./previewParent";
 import { IMAGE_OUTPUT, previousImage } from "./previousImage";
 import { APP_CONTEXT_DIR, createKeda, credentialOutputs, watchCommands, workloadArgs } from "./sharedSteps";
 
@@ -78,7 +80,12 @@ export function gcpStack(config: GcpStackConfig) {
   if (config.loadGenerator)
     loadGeneratorVm(config, platform, { ingress, app, rate: config.loadGenerator.rate });
   gcpMonitoring(config, platform, { namespace, ingress, app, data });
-  return gcpOutputs(config, { platform, data, namespace, ingress, app, backup });
+  const previewGateway = createPreviewGateway(
+    config,
+    { namespace, dependsOn: platform.apis.need("compute", "certificatemanager") },
+    platform.inCluster,
+  );
+  return gcpOutputs(config, { platform, data, namespace, ingress, app, backup, previewGateway });
 }
 
 /** The project's APIs, the VPC and the GKE cluster, with the providers everything else uses. */
@@ -108,6 +115,7 @@ function gcpPlatform(config: GcpStackConfig) {
       nodes: g.nodes,
       admittedImages: admittedImages(config),
       securityApis: apis.need("cloudkms", "binaryauthorization"),
+      gatewayApi: Boolean(config.previews.domain),
       dependsOn: apis.need("container", "iam", "logging", "monitoring"),
     },
     onGcp,
@@ -386,6 +394,7 @@ function gcpOutputs(
     ingress: WebIngress;
     app: DjangoApp;
     backup?: PreMigrationBackup;
+    previewGateway?: PreviewGateway;
   },
 ) {
   const { platform, data, namespace, ingress, app, backup } = built;
@@ -408,5 +417,14 @@ function gcpOutputs(
     // The Job that backed up Cloud SQL before migrationJob ran; empty when backupBeforeMigrate is off.
     backupJob: backup ? backup.job.metadata.name : pulumi.output(""),
     watchAutoscaling: watchCommands(namespace, config),
+    ...gcpPreviewExports(config, {
+      namespace,
+      cluster: platform.cluster,
+      network: platform.network,
+      sql: data.sql,
+      redis: data.redis,
+      appIdentity: data.identities.app,
+      gateway: built.previewGateway,
+    }),
   };
 }

@@ -53,18 +53,26 @@ export function gcpBackends(sources: GcpBackendSources): AppBackends {
       sidecars: [cloudSqlProxySidecar(database.connectionName)],
       serviceAccountAnnotations: identities.app.annotations,
     },
-    network: {
-      // Cloud SQL (the proxy's port) and Memorystore (its TLS port) live in the private service range.
-      database: [toCidrs([network.privateServiceCidr], [CLOUD_SQL_PROXY_SERVER_PORT])],
-      redis: [toCidrs([network.privateServiceCidr], [MEMORYSTORE_TLS_PORT])],
-      cloudApis: [
-        // Google APIs (the proxy's calls, Cloud Storage) on 443, only on the Private Google
-        // Access range the VPC's DNS zone resolves them to (Network.ts): nothing else public.
-        toCidrs([PRIVATE_GOOGLE_APIS_CIDR], [443]),
-        // The GKE metadata server for Workload Identity tokens; Dataplane V2 rewrites it to the node's IP.
-        toCidrs(["169.254.169.254/32"], [80, 988]),
-        toCidrs([sources.subnetCidr], [988]),
-      ],
-    },
+    network: gcpAppNetwork(network.privateServiceCidr, sources.subnetCidr),
+  };
+}
+
+/** Where the app's pods on GKE may connect: the same for a stack and its previews. */
+export function gcpAppNetwork(
+  privateServiceCidr: pulumi.Input<string>,
+  subnetCidr: pulumi.Input<string>,
+): AppBackends["network"] {
+  return {
+    // Cloud SQL (the proxy's port) and Memorystore (its TLS port) live in the private service range.
+    database: [toCidrs([privateServiceCidr], [CLOUD_SQL_PROXY_SERVER_PORT])],
+    redis: [toCidrs([privateServiceCidr], [MEMORYSTORE_TLS_PORT])],
+    cloudApis: [
+      // Google APIs (the proxy's calls, Cloud Storage) on 443, only on the Private Google
+      // Access range the VPC's DNS zone resolves them to (Network.ts): nothing else public.
+      toCidrs([PRIVATE_GOOGLE_APIS_CIDR], [443]),
+      // The GKE metadata server for Workload Identity tokens; Dataplane V2 rewrites it to the node's IP.
+      toCidrs(["169.254.169.254/32"], [80, 988]),
+      toCidrs([subnetCidr], [988]),
+    ],
   };
 }

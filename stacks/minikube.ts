@@ -13,10 +13,11 @@ import { APP_NAME } from "../components/k8s/djangoApp/appContract";
 import type { AppBackends } from "../components/k8s/djangoApp/backends";
 import { InClusterPostgres } from "../components/k8s/InClusterPostgres";
 import { InClusterRedis } from "../components/k8s/InClusterRedis";
-import { KEDA_NAMESPACE } from "../components/k8s/Keda";
+import { KEDA_NAMESPACE } from "../components/k8s/kedaChart";
 import { LoadGenerator } from "../components/k8s/LoadGenerator";
 import { namespacePods, podsOf } from "../components/k8s/specs/networkPolicies";
 import type { StackConfig } from "./config";
+import { minikubePreviewExports, previewClients } from "./previewParent";
 import { APP_CONTEXT_DIR, createKeda, credentialOutputs, watchCommands, workloadArgs } from "./sharedSteps";
 
 export const LOCAL_IMAGE_REPOSITORY = "django-k8s-app";
@@ -68,14 +69,18 @@ function minikubeDataServices(config: MinikubeStackConfig, { inCluster, namespac
         size: postgres.size,
         hostPath: postgres.hostPath,
         storageClass: postgres.storageClass,
-        clients: [podsOf(APP_NAME, DATABASE_CLIENT_ROLES)],
+        clients: [podsOf(APP_NAME, DATABASE_CLIENT_ROLES), previewClients(config.stack)],
       },
       inCluster,
     ),
-    // The app's pods, and KEDA when it reads the queue's length.
+    // The app's pods, KEDA when it reads the queue's length, and the previews' app pods.
     redis: new InClusterRedis(
       "redis",
-      { namespace, image: redis.image, clients: [podsOf(APP_NAME), namespacePods(KEDA_NAMESPACE)] },
+      {
+        namespace,
+        image: redis.image,
+        clients: [podsOf(APP_NAME), namespacePods(KEDA_NAMESPACE), previewClients(config.stack)],
+      },
       inCluster,
     ),
   };
@@ -174,5 +179,6 @@ function minikubeOutputs(
     postgresClaim: data.postgres.claim.metadata.name,
     devMode: Boolean(code.devSource),
     watchAutoscaling: watchCommands(ns, config),
+    ...minikubePreviewExports(config, { namespace: ns, ...data }),
   };
 }

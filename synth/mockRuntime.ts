@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
-import { mockCall, mockResourceState } from "./mockState";
+import { mockCall, mockResourceState, type ReferencedStacks } from "./mockState";
 import {
   maskSecrets,
   type ProgramRun,
@@ -71,7 +71,8 @@ function engineUrn(parent: string, type: string, name: string): string {
 
 /**
  * Runs `program` as a Pulumi program of `project`/`stack` with `config`, under the recording
- * mocks. Also used for the bootstrap project.
+ * mocks; StackReferences to `referenced` stacks read their outputs. Also used for the bootstrap
+ * project.
  */
 export async function runWithMocks(
   project: string,
@@ -79,9 +80,10 @@ export async function runWithMocks(
   config: Record<string, string>,
   program: () => Promise<Record<string, unknown>>,
   onRegister?: (registered: number) => void,
+  referenced: ReferencedStacks = {},
 ): Promise<ProgramRun> {
   const monitor = new RecordingMonitor({
-    newResource: (args) => mockResourceState(args),
+    newResource: (args) => mockResourceState(args, referenced),
     call: (args) => mockCall(args),
   });
   monitor.onRegister = onRegister;

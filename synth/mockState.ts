@@ -90,6 +90,17 @@ const GCP_COMPUTED: Record<string, Computed> = {
   "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": ({ inputs }) => ({
     name: `projects/123456789/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}/providers/${inputs.workloadIdentityPoolProviderId}`,
   }),
+  // The CNAME Certificate Manager asks for, to prove control of the domain.
+  "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": ({ name, inputs }) => ({
+    name: inputs.name ?? name,
+    dnsResourceRecords: [
+      {
+        name: `_acme-challenge.${inputs.domain}.`,
+        type: "CNAME",
+        data: `${short(name)}.1.authorize.certificatemanager.goog.`,
+      },
+    ],
+  }),
   "gcp:artifactregistry/repository:Repository": ({ name, inputs }) => ({
     repositoryId: inputs.repositoryId ?? name,
   }),
@@ -111,7 +122,13 @@ function gcpComputed(type: string, name: string, inputs: Record<string, any>): R
   return (GCP_COMPUTED[type] ?? gcpDefault)(resource);
 }
 
-export function mockResourceState(args: pulumi.runtime.MockResourceArgs): {
+/** Other stacks' outputs by full name (organization/project/stack), for StackReferences to them. */
+export type ReferencedStacks = Record<string, Record<string, { value: unknown; secret: boolean }>>;
+
+export function mockResourceState(
+  args: pulumi.runtime.MockResourceArgs,
+  referenced: ReferencedStacks = {},
+): {
   id: string;
   state: Record<string, any>;
 } {
@@ -124,9 +141,19 @@ export function mockResourceState(args: pulumi.runtime.MockResourceArgs): {
         id: args.name,
         state: { ...inputs, hex: short(args.name).slice(0, 2 * (inputs.byteLength ?? 4)) },
       };
-    case "pulumi:pulumi:StackReference":
-      // As on a first deploy: the stack has no outputs yet.
-      return { id: inputs.name ?? args.name, state: { ...inputs, outputs: {}, secretOutputNames: [] } };
+    case "pulumi:pulumi:StackReference": {
+      // A referenced stack synthesized first (a preview's parent) answers with its outputs;
+      // any other, as on a first deploy, has none yet.
+      const outputs = referenced[inputs.name] ?? {};
+      return {
+        id: inputs.name ?? args.name,
+        state: {
+          ...inputs,
+          outputs: Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, o.value])),
+          secretOutputNames: Object.keys(outputs).filter((k) => outputs[k]?.secret),
+        },
+      };
+    }
     case "docker-build:index:Image":
       return {
         id: args.name,

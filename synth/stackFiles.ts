@@ -8,8 +8,20 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { projectName } from "../lib/pulumiProject";
+// Imports nothing itself: this file stays light.
+import { PREVIEW_STACK } from "../stacks/previewContract";
 
 export const ROOT = path.join(__dirname, "..");
+
+/**
+ * The config a preview of `parent` is given (docs/previews.md): the parent's name and
+ * platform; everything else comes from the parent's outputs.
+ */
+export function previewStackConfig(parent: string, root = ROOT): Record<string, string> {
+  const project = projectName(root);
+  const platform = stackConfig(parent, root)[`${project}:platform`] ?? "minikube";
+  return { [`${project}:previewParent`]: parent, [`${project}:platform`]: platform };
+}
 
 /** Every stack that has a Pulumi.<stack>.yaml. */
 export function availableStacks(root = ROOT): string[] {
@@ -26,6 +38,8 @@ export function availableStacks(root = ROOT): string[] {
  */
 export function stackConfig(stack: string, root = ROOT): Record<string, string> {
   const file = path.join(root, `Pulumi.${stack}.yaml`);
+  // A preview stack (pr-<number>) has no file: the lifecycle script sets its few keys.
+  if (!fs.existsSync(file) && PREVIEW_STACK.test(stack)) return {};
   if (!fs.existsSync(file)) throw new Error(`no stack file ${file}`);
   const parsed = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   // The namespace the CLI gives a bare key: the name in this checkout's Pulumi.yaml.

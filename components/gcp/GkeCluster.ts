@@ -33,6 +33,8 @@ export interface GkeClusterArgs {
   admittedImages: pulumi.Input<string>[];
   /** The cloudkms and binaryauthorization APIs, which the key and the policy call. */
   securityApis: pulumi.Resource[];
+  /** The Gateway API's standard channel: the previews' shared Gateway (previewDomain) needs it. */
+  gatewayApi?: boolean;
   dependsOn: pulumi.Resource[];
 }
 
@@ -54,6 +56,8 @@ export class GkeCluster extends pulumi.ComponentResource {
   readonly nodeServiceAccount: gcp.serviceaccount.Account;
   readonly provider: k8s.Provider;
   readonly kubeconfig: pulumi.Output<string>;
+  /** The control plane's DNS endpoint (what the kubeconfig points at; previews rebuild theirs from it). */
+  readonly dnsEndpoint: pulumi.Output<string>;
   readonly workloadPool: string;
 
   constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -66,6 +70,7 @@ export class GkeCluster extends pulumi.ComponentResource {
     this.nodePool = createNodePool(name, args, this.cluster, nodes, this);
     const admission = createAdmissionPolicy(name, args, this);
     this.kubeconfig = clusterKubeconfig(this.cluster);
+    this.dnsEndpoint = this.cluster.controlPlaneEndpointsConfig.apply(dnsEndpoint);
     this.provider = createKubernetesProvider(name, this.kubeconfig, [this.nodePool, admission], this);
     this.registerOutputs({ cluster: this.cluster.name });
   }
@@ -194,6 +199,7 @@ function createCluster(
       binaryAuthorization: { evaluationMode: "PROJECT_SINGLETON_POLICY_ENFORCE" },
       ...operations(args),
       deletionProtection: args.deletionProtection,
+      ...(args.gatewayApi ? { gatewayApiConfig: { channel: "CHANNEL_STANDARD" } } : {}),
       // The default pool cannot be configured as needed; it is removed right after creation.
       removeDefaultNodePool: true,
       initialNodeCount: 1,

@@ -26,6 +26,8 @@ export const APIS = {
   storage: "storage.googleapis.com",
   logging: "logging.googleapis.com",
   monitoring: "monitoring.googleapis.com",
+  // The previews' wildcard certificate (PreviewGateway), on a parent with previewDomain.
+  certificatemanager: "certificatemanager.googleapis.com",
 } as const;
 
 export type Api = keyof typeof APIS;

@@ -16,17 +16,27 @@ export const POD_SECURITY_LABELS = {
 };
 
 /** A namespace of this program where only "restricted" pods are admitted (the app's, KEDA's). */
-export function restrictedNamespaceArgs(name: string): k8s.core.v1.NamespaceArgs {
-  return { metadata: { name, labels: { ...POD_SECURITY_LABELS, ...ownershipLabels() } } };
+export function restrictedNamespaceArgs(
+  name: string,
+  labels: Record<string, string> = {},
+): k8s.core.v1.NamespaceArgs {
+  return { metadata: { name, labels: { ...labels, ...POD_SECURITY_LABELS, ...ownershipLabels() } } };
 }
 
 export class AppNamespace extends pulumi.ComponentResource {
   readonly namespace: k8s.core.v1.Namespace;
   readonly name: pulumi.Output<string>;
 
-  constructor(name: string, args: { name: string }, opts?: pulumi.ComponentResourceOptions) {
+  /** `labels`: a preview's namespace is marked as one (previewParent.ts), for policies and the Gateway. */
+  constructor(
+    name: string,
+    args: { name: string; labels?: Record<string, string> },
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     super("django-k8s:k8s:AppNamespace", name, {}, opts);
-    this.namespace = new k8s.core.v1.Namespace(name, restrictedNamespaceArgs(args.name), { parent: this });
+    this.namespace = new k8s.core.v1.Namespace(name, restrictedNamespaceArgs(args.name, args.labels), {
+      parent: this,
+    });
     this.name = this.namespace.metadata.name;
     namespaceBaseline(this.name, { parent: this });
     this.registerOutputs({ name: this.name });

@@ -65,6 +65,8 @@ export class InClusterPostgres extends pulumi.ComponentResource {
   /** The Service's name, once the database accepts connections. */
   readonly host: pulumi.Output<string>;
   readonly port = POSTGRES_STORE.port;
+  /** The superuser's name and password (the image makes POSTGRES_USER one): a preview's psql Job connects as it. */
+  readonly admin: { user: string; database: string; password: pulumi.Output<string> };
   /** How the app's pods reach it, for their egress policy. */
   readonly egress: EgressRule = storeEgress(POSTGRES_STORE);
 
@@ -73,12 +75,13 @@ export class InClusterPostgres extends pulumi.ComponentResource {
     const parent = { parent: this };
 
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, parent);
+    this.admin = { user: args.user ?? "app", database: args.database ?? "app", password: password.result };
     this.credentials = new PostgresCredentials(
       `${name}-credentials`,
       {
         namespace: args.namespace,
-        database: args.database ?? "app",
-        user: args.user ?? "app",
+        database: this.admin.database,
+        user: this.admin.user,
         password: password.result,
       },
       parent,

@@ -46,6 +46,8 @@ export class InClusterRedis extends pulumi.ComponentResource {
   readonly deployment: k8s.apps.v1.Deployment;
   /** redis://:<password>@redis:6379/0, a secret; resolves once Redis answers. */
   readonly url: pulumi.Output<string>;
+  /** The AUTH password, a secret: previews build their own URL (another database index) with it. */
+  readonly password: pulumi.Output<string>;
   /** How the app's pods reach it, for their egress policy. */
   readonly egress: EgressRule = storeEgress(REDIS_STORE);
 
@@ -77,6 +79,7 @@ export class InClusterRedis extends pulumi.ComponentResource {
       redisDeploymentArgs(args, sizes, config.metadata.name, data.metadata.name),
       parent,
     );
+    this.password = password.result;
     this.service = createStoreEndpoint(name, REDIS_STORE, args.namespace, args.clients, this);
     const host = hostWhenReady(this.service, this.deployment);
     this.url = pulumi.secret(pulumi.interpolate`redis://:${password.result}@${host}:${REDIS_STORE.port}/0`);

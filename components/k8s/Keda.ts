@@ -1,13 +1,12 @@
 /**
- * KEDA, from its official Helm chart, for scaling the Celery worker on queue length. Its own
- * namespace; the chart's pods already meet the restricted profile's container settings.
+ * KEDA, from its Helm chart vendored in the repository (vendor/charts), for scaling the Celery
+ * worker on queue length. Its own namespace, where only "restricted" pods are admitted; the
+ * chart's pods meet that profile with the values set in kedaChart.ts.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { restrictedNamespaceArgs } from "./AppNamespace";
-
-export const KEDA_NAMESPACE = "keda";
-export const KEDA_CHART = { chart: "keda", version: "2.17.2", repo: "https://kedacore.github.io/charts" };
+import { KEDA_CHART, KEDA_NAMESPACE, KEDA_VALUES } from "./kedaChart";
 
 export class Keda extends pulumi.ComponentResource {
   readonly release: k8s.helm.v3.Release;
@@ -22,23 +21,15 @@ export class Keda extends pulumi.ComponentResource {
     this.release = new k8s.helm.v3.Release(
       name,
       {
-        chart: KEDA_CHART.chart,
-        version: KEDA_CHART.version,
-        repositoryOpts: { repo: KEDA_CHART.repo },
+        // A local chart: nothing is fetched from a chart repository at deploy time. No `name`:
+        // naming the release now would replace the one existing stacks run, and the new release
+        // could not take over the old one's objects.
+        chart: KEDA_CHART.path,
         namespace: namespace.metadata.name,
         // The ScaledObject that follows needs the CRDs and a running operator.
         atomic: true,
         timeout: 600,
-        values: {
-          resources: {
-            operator: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-            metricServer: {
-              requests: { cpu: "50m", memory: "128Mi" },
-              limits: { cpu: "500m", memory: "512Mi" },
-            },
-            webhooks: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "256Mi" } },
-          },
-        },
+        values: KEDA_VALUES,
       },
       { parent: this },
     );

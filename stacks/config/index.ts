@@ -55,9 +55,15 @@ export function loadConfig(
 ): StackConfig {
   const unknown = unknownKeys(raw);
   const given = givenValues(raw, schema);
+  // The CLI hands the program Pulumi.yaml's defaults as config too (the mocks do not): a key
+  // counts as set when its value is not the declared default.
+  const setKeys = CONFIG_KEYS.filter((name) => {
+    const value = raw[qualified(name)];
+    return value !== undefined && value !== String(schema[name]?.default);
+  });
   const checked = CONFIG_SCHEMA.safeParse(given);
   if (checked.success) {
-    const problems = [...unknown, ...ruleProblems(checked.data, stack)];
+    const problems = [...unknown, ...ruleProblems(checked.data, stack, setKeys)];
     if (problems.length > 0) throw new ConfigError(problems);
     return stackConfig(checked.data, stack);
   }
@@ -74,7 +80,11 @@ export function loadConfig(
     const message = messages.get(name);
     return message === undefined ? [] : [`${qualified(name)}: got ${shown(name, given[name])}; ${message}`];
   });
-  throw new ConfigError([...unknown, ...problems, ...ruleProblems(validOnly(given, messages), stack)]);
+  throw new ConfigError([
+    ...unknown,
+    ...problems,
+    ...ruleProblems(validOnly(given, messages), stack, setKeys),
+  ]);
 }
 
 /** A value as a message shows it: a secret key's never. */

@@ -41,6 +41,7 @@ const ORIGIN = /^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d+)?$/i;
 const IMAGE_REF = /^[a-z0-9]+([._/:@-][a-zA-Z0-9_.-]+)*(@sha256:[a-f0-9]{64})?$/;
 const ABSOLUTE_PATH = /^\/[\w./-]*$/;
 const SENTRY_DSN = /^https?:\/\/[A-Za-z0-9]+(:[A-Za-z0-9]+)?@[a-z0-9.-]+(:\d+)?\/([\w.-]+\/)*\d+$/;
+const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const EMAIL = /^[^\s@,]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 
 const expected = (allowed: string) => ({ error: () => `expected ${allowed}` });
@@ -240,6 +241,15 @@ export const KEYS = {
   alertRedisMemoryPercent: wholeNumber(10, 100),
   sentryDsn: optional(SENTRY_DSN, "a Sentry DSN such as https://<key>@o1.ingest.sentry.io/<project id>"),
   visibilityTimeoutSeconds: wholeNumber(60, 3600),
+  // Preview stacks (docs/previews.md): previewParent on the preview, the others on its parent.
+  previewParent: optional(STACK_NAME, "a stack name such as dev or minikube"),
+  previewDomain: hostName("a domain such as preview.example.com (previews at pr-<number>.<domain>)"),
+  previewTtlHours: wholeNumber(1, 720),
+  // Each live preview of a parent holds one of Redis's 15 spare databases (docs/previews.md).
+  previewMax: wholeNumber(1, 15),
+  previewWebReplicas: wholeNumber(1, 5),
+  previewWorkerReplicas: wholeNumber(1, 5),
+  previewMaxReplicas: wholeNumber(1, 10),
 } satisfies Record<string, z.ZodType<unknown, string>>;
 
 /** All keys at once: raw strings in, every value typed as its validator makes it. */

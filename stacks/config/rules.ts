@@ -8,12 +8,18 @@ import { connectionBudget } from "../../components/k8s/djangoApp/connectionBudge
 import { zonesOf } from "../../lib/gcpRegions";
 import { cloudSqlMaxConnections, IN_CLUSTER_MAX_CONNECTIONS } from "../../lib/postgresLimits";
 import { cpuMillicores } from "../../lib/quantity";
-import { type ConfigValues, gcpProjectMessage, qualified as key } from "./keys";
+import { type ConfigKey, type ConfigValues, gcpProjectMessage, qualified as key } from "./keys";
+import { previewProblems } from "./previewRules";
 
 type Valid = Partial<ConfigValues>;
 
-/** Every problem the rules find, in a stable order; `stack` names the stack in commands to run. */
-export function ruleProblems(v: Valid, stack = "<stack>"): string[] {
+/**
+ * Every problem the rules find, in a stable order; `stack` names the stack in commands to run,
+ * `setKeys` are the keys the stack sets (a preview may set only a few).
+ */
+export function ruleProblems(v: Valid, stack = "<stack>", setKeys: readonly ConfigKey[] = []): string[] {
+  // A preview's platform keys are its parent's, refused here by previewProblems when set.
+  const platformRules = v.previewParent ? [] : platformProblems(v, stack);
   return [
     ...requestsWithinLimits(v),
     ...autoscalingRanges(v),
@@ -21,6 +27,13 @@ export function ruleProblems(v: Valid, stack = "<stack>"): string[] {
     ...celeryTimingRules(v),
     ...connectionBudgetRules(v),
     ...hostNameRules(v),
+    ...previewProblems(v, stack, setKeys),
+    ...platformRules,
+  ];
+}
+
+function platformProblems(v: Valid, stack: string): string[] {
+  return [
     ...(v.platform === "gcp" ? gcpRules(v, stack) : []),
     ...(v.platform === "minikube" ? minikubeRules(v) : []),
     ...(v.environment === "production" ? productionRules(v) : []),

@@ -6,6 +6,7 @@ import type { AlertThresholds } from "../../components/gcp/alertRules";
 import type { DjangoAppArgs } from "../../components/k8s/djangoApp";
 import type { PostgresStorage } from "../../components/k8s/InClusterPostgres";
 import type { CpuScaling, QueueScaling } from "../../components/k8s/specs/scaling";
+import { PREVIEW_STACK } from "../previewContract";
 import type { ConfigValues } from "./keys";
 
 interface CommonConfig {
@@ -24,6 +25,17 @@ interface CommonConfig {
   loadGenerator?: { rate: number };
   /** Sentry's DSN (a secret config value), or undefined when error reporting is off. */
   sentryDsn?: string;
+  /** What this stack's previews look like (the preview* keys, set on the parent; exported as previewSettings). */
+  previews: {
+    domain?: string;
+    ttlHours: number;
+    max: number;
+    webReplicas: number;
+    workerReplicas: number;
+    maxReplicas: number;
+  };
+  /** Set when this stack is a preview (pr-<number>) of `parent`: stacks/preview.ts composes it. */
+  previewOf?: { parent: string; number: number };
 }
 
 export interface MinikubeConfig {
@@ -108,7 +120,23 @@ function commonConfig(v: ConfigValues, stack: string): CommonConfig {
     flower: { user: v.flowerUser },
     loadGenerator: v.loadGenerator ? { rate: v.loadGeneratorRate } : undefined,
     sentryDsn: v.sentryDsn || undefined,
+    previews: {
+      domain: v.previewDomain || undefined,
+      ttlHours: v.previewTtlHours,
+      max: v.previewMax,
+      webReplicas: v.previewWebReplicas,
+      workerReplicas: v.previewWorkerReplicas,
+      maxReplicas: v.previewMaxReplicas,
+    },
+    previewOf: previewOf(v, stack),
   };
+}
+
+/** The parent and pull request number of a preview; the rules (previewRules.ts) checked the name. */
+function previewOf(v: ConfigValues, stack: string): CommonConfig["previewOf"] {
+  const number = PREVIEW_STACK.exec(stack)?.[1];
+  if (!v.previewParent || number === undefined) return undefined;
+  return { parent: v.previewParent, number: Number(number) };
 }
 
 function workerScaling(v: ConfigValues): CpuScaling | QueueScaling {

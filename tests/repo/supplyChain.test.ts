@@ -94,6 +94,17 @@ describe("supply chain", () => {
     expect(runScan({ zizmorStatus: 1 }).status).not.toBe(0);
   });
 
+  it("has scripts/scan.sh render the Helm charts of every render before checkov reads the manifests", () => {
+    const { calls, output, status } = runScan({ zizmorStatus: 0 });
+    expect(status, output).toBe(0);
+    const charts = calls.findIndex((call) => call.startsWith("npx --no-install tsx scripts/renderCharts.ts"));
+    expect(charts, calls.join("\n")).toBeGreaterThanOrEqual(0);
+    // The stand-in checkout has one stack file: its render and the two extras renders.
+    for (const render of ["minikube", "minikube-extras", "prod-extras"])
+      expect(calls[charts]).toContain(`--out out/scan/${render}`);
+    expect(calls.findIndex((call) => call.startsWith("checkov -d out/scan/"))).toBeGreaterThan(charts);
+  });
+
   it("justifies every zizmor skip on its own line", () => {
     const dir = path.join(ROOT, ".github", "workflows");
     const skips = fs

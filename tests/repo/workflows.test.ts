@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEPLOY_ENVIRONMENTS } from "../../bootstrap/program";
+import { COMMENT_MARKER } from "../../lib/report/render";
 import { ROOT } from "../../synth/stackFiles";
 
 type Step = {
@@ -57,6 +58,15 @@ const expression = (inner: string) => `\${{ ${inner} }}`;
 /** The jobs of the reusable workflow a job calls (`uses: ./.github/workflows/<file>`), if any. */
 const calledJobs = (job: Job): Job[] =>
   job.uses?.startsWith("./.github/workflows/") ? Object.values(workflow(path.basename(job.uses)).jobs) : [];
+/**
+ * preview.yml comes with the preview lifecycle's branch; until it is in the tree, the job calling
+ * it is checked against what that workflow's deploy job needs (contents read, the OIDC token).
+ */
+const PENDING_CALLED_WORKFLOW = "./.github/workflows/preview.yml";
+const calledIsPending = (job: Job) =>
+  job.uses === PENDING_CALLED_WORKFLOW && !fs.existsSync(path.join(WORKFLOWS, path.basename(job.uses)));
+/** A job that posts or edits a pull-request comment itself (the report's sticky comment). */
+const postsComment = (job: Job) => (job.steps ?? []).some((s) => /gh api .*\/comments/.test(s.run ?? ""));
 /** A reusable workflow's job as a caller's `with:` makes it: every ${{ inputs.x }} replaced by its value. */
 function instantiate(job: Job, inputs: Record<string, unknown>): Job {
   const text = JSON.stringify(job).replace(/\$\{\{ inputs\.([\w-]+) \}\}/g, (whole, name: string) =>
@@ -107,11 +117,12 @@ describe("every workflow", () => {
         const granted = job.permissions ?? {};
         expect(job.permissions, `${file} ${name}`).toBeDefined();
         expect(granted.contents, `${file} ${name}`).toBe("read");
-        const authenticates =
-          setupStep(job) !== undefined || calledJobs(job).some((called) => setupStep(called));
+        const authenticates = calledIsPending(job)
+          ? true
+          : setupStep(job) !== undefined || calledJobs(job).some((called) => setupStep(called));
         // The OIDC token only where Google credentials are needed.
         expect(granted["id-token"] === "write", `${file} ${name} id-token`).toBe(authenticates);
-        const comments = pulumiStep(job)?.with?.["comment-on-pr"] === true;
+        const comments = pulumiStep(job)?.with?.["comment-on-pr"] === true || postsComment(job);
         expect(granted["pull-requests"] === "write", `${file} ${name} pull-requests`).toBe(comments);
         for (const [scope, level] of Object.entries(granted))
           if (!["contents", "id-token", "pull-requests"].includes(scope))
@@ -183,6 +194,68 @@ describe("pull-request workflow", () => {
 
   it("skips previews of forks, which get no token for this repository", () => {
     expect(wf().jobs.preview!.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+  });
+});
+
+describe("pull-request workflow: the report and the preview environment", () => {
+  const wf = () => workflow("pull-request.yml");
+  const report = () => wf().jobs.report!;
+  const step = (pattern: RegExp) => (report().steps ?? []).find((s) => pattern.test(s.run ?? s.uses ?? ""));
+
+  it("has no workflow-level concurrency; each job its own group, and only the preview deploy is never cancelled", () => {
+    expect((wf() as Workflow & { concurrency?: unknown }).concurrency).toBeUndefined();
+    for (const [name, job] of Object.entries(wf().jobs)) {
+      expect(job.concurrency?.group, name).toContain("github.event.pull_request.number");
+      expect(job.concurrency?.["cancel-in-progress"], name).toBe(name !== "preview-environment");
+    }
+    expect(new Set(Object.values(wf().jobs).map((j) => j.concurrency!.group)).size).toBe(
+      Object.keys(wf().jobs).length,
+    );
+  });
+
+  it("calls preview.yml on the `preview` label with the pull request's number, head commit and fork flag", () => {
+    const job = wf().jobs["preview-environment"] as Job & { with: Record<string, string> };
+    expect(job.uses).toBe(PENDING_CALLED_WORKFLOW);
+    expect(job.if).toBe("contains(github.event.pull_request.labels.*.name, 'preview')");
+    expect(job.with).toEqual({
+      pr: expression("github.event.pull_request.number"),
+      "head-sha": expression("github.event.pull_request.head.sha"),
+      "is-fork": expression("github.event.pull_request.head.repo.full_name != github.repository"),
+    });
+    expect(wf().on.pull_request.types).toContain("labeled");
+  });
+
+  it("renders both refs with full history, the services and the venv the migration plan needs", () => {
+    expect(report().needs).toEqual(["test", "preview-environment"]);
+    expect(report().if).toBe(expression("!cancelled()"));
+    const checkout = (report().steps ?? []).find((s) => s.uses?.startsWith("actions/checkout@"))!;
+    expect(checkout.with).toMatchObject({ "fetch-depth": 0, "persist-credentials": false });
+    expect(step(/scripts\/ensure-services\.sh/)!.run).toContain("-r app/requirements-dev.txt");
+    expect(step(/migration-plan\.py/)!.run).toMatch(
+      /--base "\$BASE_SHA" --head "\$HEAD_SHA"[\s\\]+--markdown plan\.md/,
+    );
+    const download = step(/^actions\/download-artifact@/)!;
+    expect(download.with).toEqual({ name: "preview-result", path: "preview" });
+    const run = step(/npm run --silent pr-report/)!.run!;
+    expect(run).toContain('--base "$BASE_SHA" --head "$HEAD_SHA" --out out/pr-report --check');
+    expect(run).toContain("--migrations plan.md");
+    expect(run).toContain("--preview preview/preview-result.json");
+    expect(run).toContain('cat out/pr-report/report.md >> "$GITHUB_STEP_SUMMARY"');
+    const upload = step(/^actions\/upload-artifact@/)!;
+    expect(upload.with!.name).toBe("pr-report");
+  });
+
+  it("edits one sticky comment found by the report's marker, and never comments from a fork", () => {
+    const comment = step(/gh api/)!;
+    expect(comment.run).toContain(`marker='${COMMENT_MARKER}'`);
+    expect(comment.run).toContain(
+      '--method PATCH "repos/$REPO/issues/comments/$id" -F body=@out/pr-report/comment.md',
+    );
+    expect(comment.run).toContain(
+      '--method POST "repos/$REPO/issues/$PR/comments" -F body=@out/pr-report/comment.md',
+    );
+    expect(comment.if).toContain("env.IS_FORK != 'true'");
+    expect(report().permissions).toEqual({ contents: "read", "pull-requests": "write" });
   });
 });
 

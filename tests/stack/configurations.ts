@@ -17,9 +17,28 @@ export interface Configuration {
    * same configuration agree.
    */
   runs?: number;
+  /** For a preview (pr-<number>): the config on top of its parent's file when the parent is synthesized first. */
+  parentOverrides?: Overrides;
 }
 
-const QUEUE_SCALING_AND_LOAD: Overrides = {
+const DIGEST_IMAGE = `europe-docker.pkg.dev/p/r/app@sha256:${"b".repeat(64)}`;
+/** The dev stack as the parent of previews: their shared Gateway and wildcard certificate. */
+export const DEV_WITH_PREVIEWS: Overrides = { "django-k8s:previewDomain": "preview.example.com" };
+/** A preview's own config, as the lifecycle sets it (the parent's platform comes with it, synth/stackFiles.ts). */
+export const previewOf = (parent: string): Overrides => ({
+  "django-k8s:previewParent": parent,
+  ...(parent === "dev" ? { "django-k8s:image": DIGEST_IMAGE } : {}),
+});
+/** The previews the tests read: two side by side on each parent. */
+export const PREVIEW_CONFIGURATIONS: Configuration[] = ["dev", "minikube"].flatMap((parent) =>
+  ["pr-12", "pr-13"].map((stack) => ({
+    stack,
+    overrides: previewOf(parent),
+    parentOverrides: parent === "dev" ? DEV_WITH_PREVIEWS : {},
+  })),
+);
+
+export const QUEUE_SCALING_AND_LOAD: Overrides = {
   "django-k8s:loadGenerator": "true",
   "django-k8s:workerAutoscaling": "queue",
 };
@@ -62,10 +81,18 @@ export const CONFIGURATIONS: Configuration[] = [
   { stack: "minikube", overrides: { "django-k8s:image": "app:1" }, runs: 2 },
   { stack: "minikube", overrides: { "django-k8s:image": "app:1", "django-k8s:webReplicas": "3" } },
   { stack: "minikube", overrides: { "django-k8s:image": "app:2" } },
+  { stack: "dev", overrides: { "django-k8s:image": DIGEST_IMAGE } },
+  { stack: "dev", overrides: DEV_WITH_PREVIEWS },
+  ...PREVIEW_CONFIGURATIONS,
+  // A preview of dev whose platform is left at its default (minikube), as the lifecycle leaves it:
+  // it runs on its parent's.
   {
-    stack: "dev",
-    overrides: { "django-k8s:image": `europe-docker.pkg.dev/p/r/app@sha256:${"b".repeat(64)}` },
+    stack: "pr-15",
+    overrides: { "django-k8s:previewParent": "dev", "django-k8s:platform": "minikube", ...previewOf("dev") },
+    parentOverrides: DEV_WITH_PREVIEWS,
   },
+  // A preview of dev as committed (no previewDomain, so no Gateway): refused before anything is created.
+  { stack: "pr-14", overrides: previewOf("dev") },
   // A production stack under another name: the production rules follow the environment.
   { stack: "dev", overrides: DEV_AS_PRODUCTION },
   // An alert threshold set in config reaches its alert policy (observability.test.ts).
@@ -75,7 +102,14 @@ export const CONFIGURATIONS: Configuration[] = [
 ];
 
 /** The name a run is provided under: its stack, its overrides in key order, and which run it is. */
-export function configurationKey(stack: string, overrides: Overrides = {}, run = 1): string {
-  const sorted = Object.fromEntries(Object.entries(overrides).sort(([a], [b]) => a.localeCompare(b)));
-  return `${stack} ${JSON.stringify(sorted)}${run > 1 ? ` (run ${run})` : ""}`;
+export function configurationKey(
+  stack: string,
+  overrides: Overrides = {},
+  run = 1,
+  parentOverrides: Overrides = {},
+): string {
+  const sorted = (values: Overrides) =>
+    JSON.stringify(Object.fromEntries(Object.entries(values).sort(([a], [b]) => a.localeCompare(b))));
+  const parent = Object.keys(parentOverrides).length > 0 ? ` parent ${sorted(parentOverrides)}` : "";
+  return `${stack} ${sorted(overrides)}${parent}${run > 1 ? ` (run ${run})` : ""}`;
 }

@@ -26,6 +26,7 @@ export interface Job {
   key: string;
   stack: string;
   overrides: Overrides;
+  parentOverrides?: Overrides;
 }
 export type ChildResult = { key: string; run: ProgramRun } | { key: string; failure: string };
 
@@ -73,11 +74,12 @@ async function synthesizer(queue: Job[], runs: Record<string, SharedRun>): Promi
 }
 
 async function synthesizeAll(): Promise<Record<string, SharedRun>> {
-  const jobs = CONFIGURATIONS.flatMap(({ stack, overrides, runs: count = 1 }) =>
+  const jobs = CONFIGURATIONS.flatMap(({ stack, overrides, runs: count = 1, parentOverrides }) =>
     Array.from({ length: count }, (_, i) => ({
-      key: configurationKey(stack, overrides, i + 1),
+      key: configurationKey(stack, overrides, i + 1, parentOverrides),
       stack,
       overrides,
+      parentOverrides,
     })),
   );
   const count = jobs.length;

@@ -11,6 +11,7 @@ import { mockSecretValue } from "../../synth/mockState";
 import type { ProgramRun } from "../../synth/recording";
 import { manifests, writeSynthOutput } from "../../synth/render";
 import { availableStacks } from "../../synth/stackFiles";
+import { DEV_WITH_PREVIEWS, PREVIEW_CONFIGURATIONS } from "./configurations";
 import { programRun } from "./runs";
 
 // Every stack as configured, plus the switches that change which objects exist.
@@ -22,10 +23,18 @@ const VARIANTS: [string, Record<string, string>][] = [
   ["minikube", { "django-k8s:loadGenerator": "true", "django-k8s:workerAutoscaling": "queue" }],
   ["prod", { "django-k8s:loadGenerator": "true", "django-k8s:workerAutoscaling": "queue" }],
 ];
-const runs: [string, ProgramRun][] = VARIANTS.map(([stack, overrides]) => [
-  `${stack} ${JSON.stringify(overrides)}`,
-  programRun(stack, overrides),
-]);
+const runs: [string, ProgramRun][] = [
+  ...VARIANTS.map(([stack, overrides]): [string, ProgramRun] => [
+    `${stack} ${JSON.stringify(overrides)}`,
+    programRun(stack, overrides),
+  ]),
+  ["dev with previews", programRun("dev", DEV_WITH_PREVIEWS)],
+  // Each preview of each parent (previews.test.ts reads what is theirs).
+  ...PREVIEW_CONFIGURATIONS.map(({ stack, overrides, parentOverrides }): [string, ProgramRun] => [
+    `${stack} ${JSON.stringify(overrides)}`,
+    programRun(stack, overrides, 1, parentOverrides),
+  ]),
+];
 
 // GKE's and KEDA's custom resources: not in the Kubernetes schema; their shape is asserted in
 // gcp.test.ts, autoscaling.test.ts and observability.test.ts.
@@ -34,6 +43,8 @@ const GKE_CUSTOM_GROUPS = [
   "networking.gke.io/",
   "keda.sh/",
   "monitoring.googleapis.com/",
+  // The Gateway API's (GKE installs it): the previews' Gateway and HTTPRoutes, asserted in previews.test.ts.
+  "gateway.networking.k8s.io/",
 ];
 const isGkeCustomResource = (object: Record<string, any>) =>
   GKE_CUSTOM_GROUPS.some((group) => object.apiVersion.startsWith(group));
@@ -48,7 +59,7 @@ async function modelFor(apiVersion: string, kind: string) {
 describe("rendered Kubernetes objects", () => {
   it("cover every stack", () => {
     expect(availableStacks()).toContain("minikube");
-    expect(runs.length).toBe(VARIANTS.length);
+    expect(runs.length).toBe(VARIANTS.length + 1 + PREVIEW_CONFIGURATIONS.length);
   });
 
   it("validate against the Kubernetes schema", async () => {
@@ -97,7 +108,8 @@ describe("rendered Kubernetes objects", () => {
     for (const [label, run] of runs) {
       for (const object of manifests(run)) {
         const pod = podSpecOf(object);
-        if (!pod || object.kind === "Job" || object.metadata.name === "load-generator") continue;
+        if (!pod || ["Job", "CronJob"].includes(object.kind) || object.metadata.name === "load-generator")
+          continue;
         for (const container of pod.containers) {
           expect(container.livenessProbe, `${label} ${object.metadata.name}`).toBeDefined();
         }

@@ -4,6 +4,7 @@ import { policies } from "../../policy/policies";
 import type { ProgramRun } from "../../synth/recording";
 import { availableStacks } from "../../synth/stackFiles";
 import { configFor, violations } from "../support/policyCheck";
+import { DEV_WITH_PREVIEWS, PREVIEW_CONFIGURATIONS } from "./configurations";
 import { programRun } from "./runs";
 
 const runs: [string, ProgramRun][] = [
@@ -12,6 +13,12 @@ const runs: [string, ProgramRun][] = [
     "prod",
     programRun("prod", { "django-k8s:loadGenerator": "true", "django-k8s:workerAutoscaling": "queue" }),
   ],
+  // A preview is checked with its parent's policy config: it deploys into the parent's project.
+  ["dev", programRun("dev", DEV_WITH_PREVIEWS)],
+  ...PREVIEW_CONFIGURATIONS.map(({ stack, overrides, parentOverrides }): [string, ProgramRun] => [
+    overrides["django-k8s:previewParent"] ?? stack,
+    programRun(stack, overrides, 1, parentOverrides),
+  ]),
 ];
 
 describe("policy pack", () => {

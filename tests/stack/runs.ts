@@ -7,9 +7,17 @@ import type { ProgramRun, RecordedResource } from "../../synth/recording";
 import { manifests } from "../../synth/render";
 import { configurationKey, type Overrides } from "./configurations";
 
-/** The shared run of `stack` with `overrides`; `run` 2 is the second, independent run of it. */
-export function programRun(stack: string, overrides: Overrides = {}, run = 1): ProgramRun {
-  const key = configurationKey(stack, overrides, run);
+/**
+ * The shared run of `stack` with `overrides`; `run` 2 is the second, independent run of it;
+ * a preview's parent was synthesized with `parentOverrides`.
+ */
+export function programRun(
+  stack: string,
+  overrides: Overrides = {},
+  run = 1,
+  parentOverrides: Overrides = {},
+): ProgramRun {
+  const key = configurationKey(stack, overrides, run, parentOverrides);
   const found = inject("programRuns")[key];
   if (!found)
     throw new Error(`${key} is not synthesized: add it to CONFIGURATIONS in tests/stack/configurations.ts`);

@@ -27,10 +27,10 @@ const fail = async (error: unknown) => {
 process.on("unhandledRejection", fail);
 process.on("uncaughtException", fail);
 
-process.on("message", async ({ key, stack, overrides }: Job) => {
+process.on("message", async ({ key, stack, overrides, parentOverrides }: Job) => {
   current = key;
   try {
-    const run = await runProgram(stack, overrides);
+    const run = await runProgram(stack, overrides, undefined, parentOverrides);
     current = undefined;
     await send({ key, run });
   } catch (error) {

@@ -26,6 +26,8 @@ import type { DjangoAppArgs } from "./args";
 export class DjangoApp extends pulumi.ComponentResource {
   readonly migrationJob: k8s.batch.v1.Job;
   readonly collectstaticJob?: k8s.batch.v1.Job;
+  /** The demo data's Job, when args.seedDemo (previews). */
+  readonly seedJob?: k8s.batch.v1.Job;
   readonly webService: k8s.core.v1.Service;
   readonly flowerService: k8s.core.v1.Service;
   readonly flowerPassword: pulumi.Output<string>;
@@ -43,6 +45,7 @@ export class DjangoApp extends pulumi.ComponentResource {
     const jobs = createRunOnceJobs(scope, settings.pod);
     this.migrationJob = jobs.migrate;
     this.collectstaticJob = jobs.collectstatic;
+    this.seedJob = jobs.seed;
     this.deployments = createRoleDeployments(scope, settings.pod, jobs);
     createScaling(scope, this.deployments);
     createNetworkPolicies(scope);

@@ -102,6 +102,8 @@ export const COMMANDS = {
   web: ["gunicorn", "config.wsgi:application"],
   migrate: ["python", "manage.py", "migrate", "--noinput"],
   collectstatic: ["python", "manage.py", "collectstatic", "--noinput"],
+  // Previews only: the demo fixture shipped in app/demo/fixtures, idempotent.
+  seed: ["python", "manage.py", "seed_demo"],
   worker: ["celery", "-A", "config", "worker", "--loglevel=INFO"],
   beat: ["celery", "-A", "config", "beat", "--loglevel=INFO"],
   // The config file named, not left to Flower's default: Flower skips a missing default file
@@ -195,6 +197,7 @@ export const SECRETS_READ = {
   flower: [ENV.redisUrl, ENV.flowerBasicAuth],
   migrate: [ENV.secretKey, ENV.redisUrl, ...DATABASE_SECRET_KEYS],
   collectstatic: [ENV.secretKey, ENV.redisUrl],
+  seed: [ENV.secretKey, ENV.redisUrl, ...DATABASE_SECRET_KEYS],
 } as const satisfies Record<string, readonly SecretName[]>;
 export type AppPart = keyof typeof SECRETS_READ;
 

@@ -39,11 +39,11 @@ import type { AppPodInput } from "./appPod";
 export const ROLES = ["web", "worker", "beat", "flower"] as const;
 export type Role = (typeof ROLES)[number];
 /** The Jobs that run once per image before the roles that need them roll out. */
-export type RunOnceJob = "migrate" | "collectstatic";
+export type RunOnceJob = "migrate" | "collectstatic" | "seed";
 /** Every part of the app that runs the image: its `app.kubernetes.io/component` label. */
 export type AppComponent = Role | RunOnceJob;
 /** Every part, each with its row in the app contract's SECRETS_READ (`reads` accepts only those). */
-export const APP_COMPONENTS: readonly AppComponent[] = [...ROLES, "migrate", "collectstatic"];
+export const APP_COMPONENTS: readonly AppComponent[] = [...ROLES, "migrate", "collectstatic", "seed"];
 
 /**
  * The parts that talk to the database (those given its password, appContract's SECRETS_READ):

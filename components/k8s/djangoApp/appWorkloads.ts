@@ -102,7 +102,9 @@ export type RunOnceJobs = { migrate: k8s.batch.v1.Job } & Partial<Record<RunOnce
 export function createRunOnceJobs(scope: AppScope, shared: SharedPod): RunOnceJobs {
   const { staticFiles } = scope.args.backends;
   const migrate = createRunOnceJob(scope, shared, "migrate", {}, scope.args.migrateAfter);
-  if (staticFiles.kind !== "bucket") return { migrate };
+  // Demo data (previews), loaded into the migrated database.
+  const seed = scope.args.seedDemo ? createRunOnceJob(scope, shared, "seed", {}, [migrate]) : undefined;
+  if (staticFiles.kind !== "bucket") return { migrate, seed };
   const uploader = createServiceAccount(
     scope,
     COLLECTSTATIC_SERVICE_ACCOUNT,
@@ -111,7 +113,7 @@ export function createRunOnceJobs(scope: AppScope, shared: SharedPod): RunOnceJo
   const collectstatic = createRunOnceJob(scope, shared, "collectstatic", {
     serviceAccountName: uploader.metadata.name,
   });
-  return { migrate, collectstatic };
+  return { migrate, seed, collectstatic };
 }
 
 /**

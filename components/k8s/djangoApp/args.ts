@@ -57,6 +57,8 @@ export interface DjangoAppArgs {
    * (a hash of the working copy) names the run-once Jobs, so changed code migrates again.
    */
   development?: { sourceClaimName: pulumi.Input<string>; sourceRevision: string };
+  /** Load the demo fixture after each migration (a seed Job; previews). */
+  seedDemo?: boolean;
   /** What the migration Job waits for besides the settings (the GCP stacks' pre-migration backup Job). */
   migrateAfter?: pulumi.Resource[];
   /**
