@@ -5,7 +5,8 @@
  * OIDC tokens, and the service accounts those tokens may act as: one deployer per environment,
  * only from jobs in that GitHub environment (`dev`, `prod`: GitHub restricts them to main, prod
  * behind reviewers) and holding its roles only in that environment's project, and a read-only
- * previewer for pull requests. dev and prod may live in two projects (`stackProjects`); the
+ * previewer for pull requests, and a preview deployer for pull requests' preview stacks (pr-<n>,
+ * only from jobs in the GitHub environment `preview`). dev and prod may live in two projects (`stackProjects`); the
  * state bucket, key and identity pool stay in the bootstrap's own project.
  */
 import * as gcp from "@pulumi/gcp";
@@ -13,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NODE_ROLES } from "../components/gcp/GkeCluster";
 import { grantProjectRoles, roleSuffix } from "../components/gcp/iam";
 import { BACKUP_ROLE_ID } from "../components/gcp/PreMigrationBackup";
+import { projectName } from "../lib/pulumiProject";
 
 export interface BootstrapConfig {
   project: string;
@@ -176,6 +178,62 @@ export type Environment = (typeof DEPLOY_ENVIRONMENTS)[number];
  */
 export const PREVIEWER_ROLES = ["roles/viewer", "roles/container.viewer"];
 
+/** The GitHub environment whose jobs deploy and destroy previews (.github/workflows/preview*.yml). */
+export const PREVIEW_ENVIRONMENT = "preview";
+
+/**
+ * What a preview stack (pr-<n>, docs/preview-lifecycle.md) does in the dev project, and no more:
+ * its namespace and objects in dev's GKE cluster (Kubernetes API only, through GKE's IAM), its
+ * app image pushed to the registry. Its database and user on dev's Cloud SQL instance need
+ * PREVIEW_DATABASE_PERMISSIONS, a custom role: no predefined role manages users without
+ * also administering instances.
+ */
+export const PREVIEW_DEPLOYER_ROLES = ["roles/container.developer", "roles/artifactregistry.writer"];
+
+export const PREVIEW_DATABASE_ROLE_ID = "djangoK8sPreviewDatabases";
+export const PREVIEW_DATABASE_PERMISSIONS = [
+  "cloudsql.instances.get",
+  "cloudsql.databases.create",
+  "cloudsql.databases.delete",
+  "cloudsql.databases.get",
+  "cloudsql.databases.list",
+  "cloudsql.databases.update",
+  "cloudsql.users.create",
+  "cloudsql.users.delete",
+  "cloudsql.users.get",
+  "cloudsql.users.list",
+  "cloudsql.users.update",
+];
+
+/**
+ * The state objects of preview stacks in a DIY backend: the checkpoint, its history and backups,
+ * and its lock. The preview deployer reads all state (its parent through a StackReference, the
+ * list of stacks) and writes only these.
+ */
+export function previewStatePrefixes(project: string): string[] {
+  return [
+    `.pulumi/stacks/${project}/pr-`,
+    `.pulumi/history/${project}/pr-`,
+    `.pulumi/backups/${project}/pr-`,
+    `.pulumi/locks/organization/${project}/pr-`,
+  ];
+}
+
+/** The IAM condition that limits a bucket role to objects under `prefixes`. */
+export function objectPrefixCondition(bucket: pulumi.Input<string>, prefixes: readonly string[]) {
+  return {
+    title: "preview stacks' state only",
+    description: "Objects of the pr-<number> stacks: checkpoints, history, backups and locks.",
+    expression: pulumi
+      .output(bucket)
+      .apply((name) =>
+        prefixes
+          .map((p) => `resource.name.startsWith("projects/_/buckets/${name}/objects/${p}")`)
+          .join(" || "),
+      ),
+  };
+}
+
 /**
  * The `sub` claim GitHub puts in a job's OIDC token (default template): a job that names an
  * environment gets `repo:<owner/name>:environment:<name>`, a pull_request run gets
@@ -224,6 +282,7 @@ export function bootstrap(config: BootstrapConfig) {
   const trust: Trust = { project, repository, afterApis, stateBucket, key, pool };
   const deployers = createDeployers(trust, stackProjects);
   const previewer = createPreviewer(trust, stackProjects);
+  const previewDeployer = createPreviewDeployer(trust, stackProjects.dev);
   return {
     stateBackend: pulumi.interpolate`gs://${stateBucket.name}`,
     secretsProvider: pulumi.interpolate`gcpkms://${key.id}`,
@@ -231,6 +290,8 @@ export function bootstrap(config: BootstrapConfig) {
     /** Per GitHub environment: its GCP_DEPLOYER_SERVICE_ACCOUNT variable. */
     deployerServiceAccounts: deployers,
     previewerServiceAccount: previewer.email,
+    /** The GCP_PREVIEW_DEPLOYER_SERVICE_ACCOUNT variable. */
+    previewDeployerServiceAccount: previewDeployer.email,
   };
 }
 
@@ -380,4 +441,50 @@ function createPreviewer(trust: Trust, stackProjects: Record<Environment, string
     },
     { "pull-requests": githubSubject(trust.repository, "pull_request") },
   );
+}
+
+/**
+ * The preview deployer: pull requests' preview stacks on the dev stack's cluster and database
+ * server, from jobs in the GitHub environment `preview` only. It reads all state and writes only
+ * the preview stacks' (objectPrefixCondition); it holds no role in prod's project.
+ */
+function createPreviewDeployer(trust: Trust, devProject: string) {
+  const account = createCiIdentity(
+    trust,
+    {
+      prefix: "pulumi-preview-deployer",
+      displayName: `Pulumi preview deployer (GitHub, previews on ${devProject})`,
+    },
+    {
+      projects: [devProject],
+      projectRoles: PREVIEW_DEPLOYER_ROLES,
+      stateRole: "roles/storage.objectViewer",
+      keyRole: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+    },
+    { [PREVIEW_ENVIRONMENT]: githubSubject(trust.repository, { environment: PREVIEW_ENVIRONMENT }) },
+  );
+  new gcp.storage.BucketIAMMember("preview-deployer-preview-state", {
+    bucket: trust.stateBucket.name,
+    role: "roles/storage.objectAdmin",
+    member: account.member,
+    condition: objectPrefixCondition(trust.stateBucket.name, previewStatePrefixes(projectName())),
+  });
+  const databases = new gcp.projects.IAMCustomRole(
+    "preview-databases",
+    {
+      project: devProject,
+      roleId: PREVIEW_DATABASE_ROLE_ID,
+      title: "django-k8s preview databases",
+      description: "A preview's own database and user on the dev stack's Cloud SQL instance.",
+      permissions: PREVIEW_DATABASE_PERMISSIONS,
+      stage: "GA",
+    },
+    trust.afterApis,
+  );
+  new gcp.projects.IAMMember("preview-deployer-preview-databases", {
+    project: devProject,
+    role: databases.name,
+    member: account.member,
+  });
+  return account;
 }

@@ -2,7 +2,7 @@
  * One Pulumi engine operation on a local stack, for the engine test (scripts/test-engine.sh).
  *
  *   tsx cluster/engine.ts <preview|up|destroy> --stack <name> --work-dir <dir>
- *       [--events <file.jsonl>] [--expect-no-changes] [--policy-pack <dir>] [--diff]
+ *       [--events <file.jsonl>] [--expect-no-changes] [--policy-pack <dir>] [--diff] [--program <file>]
  *
  * Why not `pulumi up` with `runtime: nodejs`: the CLI starts a Node.js program through the
  * language host pulumi-language-nodejs, a Go module of its own that the Go module proxy does
@@ -19,16 +19,23 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { type EngineEvent, LocalWorkspace, type OpType, Stack } from "@pulumi/pulumi/automation";
+import {
+  type EngineEvent,
+  LocalWorkspace,
+  type LocalWorkspaceOptions,
+  type OpType,
+  Stack,
+} from "@pulumi/pulumi/automation";
 
-const ROOT = path.resolve(__dirname, "..");
+/** The repository: the program resolves its files (app/, config/) from here, as under the CLI. */
+export const ROOT = path.resolve(__dirname, "..");
 const OPERATIONS = ["preview", "up", "destroy"] as const;
 type Operation = (typeof OPERATIONS)[number];
 
 function usage(message: string): never {
   console.error(`engine: ${message}`);
   console.error(
-    "usage: tsx cluster/engine.ts <preview|up|destroy> --stack <name> --work-dir <dir> [--events <file>] [--expect-no-changes] [--policy-pack <dir>] [--diff]",
+    "usage: tsx cluster/engine.ts <preview|up|destroy> --stack <name> --work-dir <dir> [--events <file>] [--expect-no-changes] [--policy-pack <dir>] [--diff] [--program <file>]",
   );
   process.exit(2);
 }
@@ -43,6 +50,8 @@ function readArgs() {
       "expect-no-changes": { type: "boolean", default: false },
       "policy-pack": { type: "string" },
       diff: { type: "boolean", default: false },
+      // Another program than index.ts: the preview lifecycle test's stand-in.
+      program: { type: "string" },
     },
   });
   const operation = positionals[0];
@@ -61,11 +70,12 @@ function readArgs() {
     expectNoChanges: values["expect-no-changes"] ?? false,
     policyPacks: values["policy-pack"] ? [path.resolve(values["policy-pack"])] : undefined,
     diff: values.diff ?? false,
+    programFile: values.program ? path.resolve(values.program) : undefined,
   };
 }
 
 /** What the engine did, counted from its own events. */
-interface Tally {
+export interface Tally {
   steps: Map<string, { op: OpType; type: string }>;
   warnings: string[];
   policyViolations: string[];
@@ -73,7 +83,11 @@ interface Tally {
   durationSeconds?: number;
 }
 
-function recorder(tally: Tally, eventsFile: number | undefined) {
+export function newTally(): Tally {
+  return { steps: new Map(), warnings: [], policyViolations: [] };
+}
+
+export function recorder(tally: Tally, eventsFile: number | undefined) {
   return (event: EngineEvent) => {
     if (eventsFile !== undefined) fs.writeSync(eventsFile, `${JSON.stringify(event)}\n`);
     const step = event.resourcePreEvent?.metadata;
@@ -91,7 +105,7 @@ function recorder(tally: Tally, eventsFile: number | undefined) {
   };
 }
 
-function printTally(operation: Operation, tally: Tally, seconds: number) {
+export function printTally(operation: string, tally: Tally, seconds: number) {
   const byOp = new Map<string, Map<string, number>>();
   for (const { op, type } of tally.steps.values()) {
     const kinds = byOp.get(op) ?? new Map<string, number>();
@@ -113,22 +127,30 @@ function printTally(operation: Operation, tally: Tally, seconds: number) {
 }
 
 /** The end of the CLI's own output, ending in a newline so the tally starts a line of its own. */
-function writeTail(output: string) {
+export function writeTail(output: string) {
   const tail = output.slice(-4000);
   process.stdout.write(tail.endsWith("\n") ? tail : `${tail}\n`);
 }
 
+/**
+ * A workspace whose program is `programFile` (index.ts by default) loaded in this process, exactly
+ * as the language host loads it: `export =` the stack's outputs. The process moves to the
+ * repository's root, where the program resolves its files (app/, config/) as under the CLI.
+ */
+export async function programWorkspace(
+  workDir: string,
+  programFile = path.join(ROOT, "index.ts"),
+  options: Omit<LocalWorkspaceOptions, "workDir" | "program"> = {},
+): Promise<LocalWorkspace> {
+  process.chdir(ROOT);
+  return LocalWorkspace.create({ ...options, workDir, program: async () => require(programFile) });
+}
+
 async function main() {
   const args = readArgs();
-  // The program resolves its files from the repository (app/, config/), as under the CLI.
-  process.chdir(ROOT);
-  const workspace = await LocalWorkspace.create({
-    workDir: args.workDir,
-    // index.ts itself, exactly as the language host loads it: `export =` the stack's outputs.
-    program: async () => require(path.join(ROOT, "index.ts")),
-  });
+  const workspace = await programWorkspace(args.workDir, args.programFile);
   const stack = await Stack.createOrSelect(args.stack, workspace);
-  const tally: Tally = { steps: new Map(), warnings: [], policyViolations: [] };
+  const tally = newTally();
   const eventsFile = args.events ? fs.openSync(args.events, "a") : undefined;
   const onEvent = recorder(tally, eventsFile);
   const started = Date.now();
@@ -167,7 +189,10 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(`engine: ${error instanceof Error ? error.stack : String(error)}`);
-  process.exit(1);
-});
+// scripts/preview.ts imports the pieces above; only `tsx cluster/engine.ts` runs an operation.
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(`engine: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exit(1);
+  });
+}

@@ -5,6 +5,8 @@ import {
   DEPLOYER_ROLES,
   grantableRoles,
   loadBootstrapConfig,
+  PREVIEW_DATABASE_PERMISSIONS,
+  PREVIEW_DEPLOYER_ROLES,
   PREVIEWER_ROLES,
   PROJECT_IAM_ADMIN,
   parseStackProjects,
@@ -171,6 +173,66 @@ describe("bootstrap", () => {
     expect(state).toEqual(["roles/storage.objectViewer"]);
     expect(key).toEqual(["roles/cloudkms.cryptoKeyDecrypter"]);
     expect(result.outputs.previewerServiceAccount?.value).toBe(PREVIEWER);
+  });
+
+  const PREVIEW_DEPLOYER = "pulumi-preview-deployer@my-django-prod.iam.gserviceaccount.com";
+
+  it("lets only jobs in the GitHub environment `preview` act as the preview deployer", () => {
+    expect(impersonators(PREVIEW_DEPLOYER)).toEqual([
+      `${POOL}/subject/repo:acme/django-k8s:environment:preview`,
+    ]);
+    expect(result.outputs.previewDeployerServiceAccount?.value).toBe(PREVIEW_DEPLOYER);
+  });
+
+  it("gives the preview deployer a namespace's worth of the cluster, an image push and databases, nothing more", () => {
+    const { project, key } = grants(PREVIEW_DEPLOYER);
+    const custom = "projects/my-django-prod/roles/djangoK8sPreviewDatabases";
+    expect(project).toEqual([...PREVIEW_DEPLOYER_ROLES, custom].sort());
+    for (const role of project) expect(role).not.toMatch(/admin|owner|editor/i);
+    expect(key).toEqual(["roles/cloudkms.cryptoKeyEncrypterDecrypter"]);
+    const role = of("gcp:projects/iAMCustomRole:IAMCustomRole").find(
+      (r) => r.inputs.roleId === "djangoK8sPreviewDatabases",
+    )!;
+    expect(role.inputs.project).toBe("my-django-prod");
+    expect(role.inputs.permissions).toEqual(PREVIEW_DATABASE_PERMISSIONS);
+    // Its own databases and users; never an instance's settings, its deletion or a new instance.
+    for (const permission of PREVIEW_DATABASE_PERMISSIONS)
+      expect(permission).toMatch(/^cloudsql\.(databases\.\w+|users\.\w+|instances\.get)$/);
+  });
+
+  it("lets the preview deployer read all state but write only the preview stacks'", () => {
+    const state = of("gcp:storage/bucketIAMMember:BucketIAMMember").filter(
+      (r) => r.inputs.member === `serviceAccount:${PREVIEW_DEPLOYER}`,
+    );
+    const byRole = Object.fromEntries(state.map((r) => [r.inputs.role as string, r.inputs.condition]));
+    expect(Object.keys(byRole).sort()).toEqual(["roles/storage.objectAdmin", "roles/storage.objectViewer"]);
+    expect(byRole["roles/storage.objectViewer"]).toBeUndefined();
+    const objects = "projects/_/buckets/my-django-prod-pulumi-state/objects/.pulumi";
+    expect((byRole["roles/storage.objectAdmin"] as { expression: string }).expression).toBe(
+      [
+        `resource.name.startsWith("${objects}/stacks/django-k8s/pr-")`,
+        `resource.name.startsWith("${objects}/history/django-k8s/pr-")`,
+        `resource.name.startsWith("${objects}/backups/django-k8s/pr-")`,
+        `resource.name.startsWith("${objects}/locks/organization/django-k8s/pr-")`,
+      ].join(" || "),
+    );
+  });
+
+  it("gives the preview deployer roles in the dev project only", async () => {
+    const two = await run({
+      ...CONFIG,
+      "django-k8s-bootstrap:stackProjects": "dev=my-django-dev,prod=my-django-prod",
+    });
+    const projects = two.resources
+      .filter(
+        (r) =>
+          r.inputs.member === `serviceAccount:${PREVIEW_DEPLOYER}` ||
+          r.inputs.roleId === "djangoK8sPreviewDatabases",
+      )
+      .filter((r) => r.type.startsWith("gcp:projects/"))
+      .map((r) => r.inputs.project);
+    expect(projects.length).toBeGreaterThan(0);
+    expect(new Set(projects)).toEqual(new Set(["my-django-dev"]));
   });
 
   it("refuses a repository that is not owner/name, naming the key", async () => {
