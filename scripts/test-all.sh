@@ -57,6 +57,9 @@ bash scripts/test-containers.sh
 step "the real Pulumi engine against a local Kubernetes control plane (tools built once per machine)"
 bash scripts/test-engine.sh
 
+step "the preview lifecycle with the real engine on the same control plane: two previews, a third refused by the cap, the sweep of an expired and a closed one, the parent unchanged"
+bash cluster/preview-lifecycle-test.sh
+
 step "a real node: kubelet, containerd and kube-proxy on this machine, a pod, a Service and the app's image run for real"
 # Debian's containerd, runc and CNI plugins (docs/local-cluster.md, "Real node" says why these).
 real_node_packages=(containerd runc containernetworking-plugins iptables conntrack busybox-static gcc libc6-dev file)
