@@ -15,6 +15,7 @@
 #                                     copy images from podman's store (the app image the
 #                                     container test builds) into that containerd: `podman save`
 #                                     as an OCI archive, then `ctr images import`
+#        images.sh name <image>       the name containerd's CRI looks that image up by
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,6 +27,20 @@ say() { printf 'real-node images: %s\n' "$*" >&2; }
 die() { printf 'real-node images: ERROR: %s\n' "$*" >&2; exit 1; }
 # shellcheck source=cluster/real-node/oci.sh
 source "$HERE/oci.sh"
+
+# The name a pod's image is looked up by in containerd's CRI, which normalizes references as
+# Docker does: django-k8s-app:abc is docker.io/library/django-k8s-app:abc. podman names the same
+# image localhost/django-k8s-app:abc, so an import under podman's name would never be found.
+cri_name() { # image reference
+  local ref=$1 first=${1%%/*}
+  if [[ $ref != */* ]]; then
+    echo "docker.io/library/$ref"
+  elif [[ $first == *.* || $first == *:* || $first == localhost ]]; then
+    echo "$ref"
+  else
+    echo "docker.io/$ref"
+  fi
+}
 
 build() {
   command -v gcc >/dev/null || die "gcc is needed for the pause image (apt-get install gcc libc6-dev)"
@@ -86,12 +101,14 @@ case ${1:-} in
       podman image exists "$ref" || die "podman has no image $ref"
       podman save --quiet --format oci-archive -o "$archive/image.tar" "$ref" || die "podman save $ref failed"
       # An OCI archive from podman names its image by the tag alone: --base-name gives the
-      # repository back.
-      ctr --address "$address" -n k8s.io images import --base-name "${ref%:*}" "$archive/image.tar" >/dev/null \
+      # repository back, as the CRI will look it up.
+      name=$(cri_name "$ref")
+      ctr --address "$address" -n k8s.io images import --base-name "${name%:*}" "$archive/image.tar" >/dev/null \
         || die "ctr images import of $ref failed"
       rm -f "$archive/image.tar"
-      say "imported $ref from podman ($(($(date +%s) - started)) s)"
+      say "imported $ref from podman as $name ($(($(date +%s) - started)) s)"
     done
     ;;
-  *) die "usage: images.sh build | import <containerd address> | from-podman <containerd address> <image>..." ;;
+  name) cri_name "${2:?usage: images.sh name <image>}" ;;
+  *) die "usage: images.sh build | import <containerd address> | from-podman <containerd address> <image>... | name <image>" ;;
 esac
