@@ -6,8 +6,8 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 
 const ROOT = path.join(__dirname, "..", "..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
@@ -51,18 +51,20 @@ describe("local-up.sh", () => {
   });
 
   it("runs the images the stand-in script builds, and the app image the stack names", () => {
-    expect(code).toMatch(/read -r postgres_image redis_image < <\(bash cluster\/real-node\/standins\.sh images/);
+    expect(code).toMatch(
+      /read -r postgres_image redis_image < <\(bash cluster\/real-node\/standins\.sh images/,
+    );
     expect(code).toMatch(/images\.sh from-podman "\$CONTAINERD_SOCK" "\$image"/);
     expect(code).toContain('engine_config image "$image"');
   });
 
   it("keeps its state apart from minikube-up.sh's, with the same passphrase", () => {
-    const backend = code.indexOf("export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$LOCAL_UP/state}");
+    const backend = code.search(/export PULUMI_BACKEND_URL=\$\{PULUMI_BACKEND_URL:-file:\/\/\$LOCAL_UP\/state\}/);
     const passphrase = code.indexOf("source scripts/lib/pulumi-env.sh");
     expect(backend).toBeGreaterThan(-1);
     // pulumi-env.sh keeps a backend already set: it must be set before.
     expect(backend).toBeLessThan(passphrase);
-    expect(read("scripts/lib/pulumi-env.sh")).toContain("PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-");
+    expect(read("scripts/lib/pulumi-env.sh")).toMatch(/PULUMI_BACKEND_URL=\$\{PULUMI_BACKEND_URL:-/);
   });
 
   it("--down destroys the stack before it stops the cluster", () => {
