@@ -59,7 +59,9 @@ describe("local-up.sh", () => {
   });
 
   it("keeps its state apart from minikube-up.sh's, with the same passphrase", () => {
-    const backend = code.search(/export PULUMI_BACKEND_URL=\$\{PULUMI_BACKEND_URL:-file:\/\/\$LOCAL_UP\/state\}/);
+    const backend = code.search(
+      /export PULUMI_BACKEND_URL=\$\{PULUMI_BACKEND_URL:-file:\/\/\$LOCAL_UP\/state\}/,
+    );
     const passphrase = code.indexOf("source scripts/lib/pulumi-env.sh");
     expect(backend).toBeGreaterThan(-1);
     // pulumi-env.sh keeps a backend already set: it must be set before.
