@@ -20,7 +20,9 @@ NODE_POD_SUBNET=10.244.0.0/24
 # The pods' DNS server (dnsmasq, kept in step with the Services by node-sync.sh): the bridge's
 # own address, the pods' gateway, so it is on the node and reachable from every pod.
 CLUSTER_DNS_IP=10.244.0.1
-DNS_HOSTS_DIR=$NODE_DIR/dns
+# Beside containerd's runtime state, world-readable: dnsmasq reads it after dropping to nobody
+# (a state folder made 0700 would hide it: "failed to create inotify ... Permission denied").
+DNS_HOSTS_DIR=/run/django-k8s/dns
 # Where node-sync.sh may make and open (0777) a PersistentVolume's hostPath folder: the
 # hostPath provisioner's folders, the minikube stack's default postgresHostPath's parent, and
 # the node's own volumes folder in the state (the stack test's database; removed by down).
@@ -201,6 +203,8 @@ start_containerd() {
 # hosts folder from the Services. Only that address: a resolver this machine runs on :53
 # elsewhere is not disturbed.
 start_node_dns() {
+  mkdir -p "$DNS_HOSTS_DIR"
+  chmod 0755 "$(dirname "$DNS_HOSTS_DIR")" "$DNS_HOSTS_DIR"
   if ! ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then
     ip link add "$CNI_BRIDGE" type bridge
     ip addr add "$CLUSTER_DNS_IP/${NODE_POD_SUBNET#*/}" dev "$CNI_BRIDGE"
@@ -323,6 +327,6 @@ real_node_teardown() {
     [ -L "$link" ] && case $(readlink "$link") in "$NODE_DIR"/*) rm -f "$link" ;; esac
   done
   if [ -f "$NODE_DIR/var-log-containers-is-ours" ]; then rmdir /var/log/containers 2>/dev/null || true; fi
-  rm -rf "$CONTAINERD_RUN"
+  rm -rf "$CONTAINERD_RUN" "$DNS_HOSTS_DIR"
   rmdir "$(dirname "$CONTAINERD_RUN")" 2>/dev/null || true
 }
