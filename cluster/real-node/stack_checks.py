@@ -70,6 +70,10 @@ def ready_times(namespace: str, timeout: float) -> int:
     deadline = time.monotonic() + timeout
     while True:
         items = pods(namespace)
+        failed_pods = [p["metadata"]["name"] for p in items if p["status"].get("phase") == "Failed"]
+        if failed_pods:
+            print(f"pods Failed: {', '.join(failed_pods)}")
+            return 1
         waiting = [
             p["metadata"]["name"]
             for p in items
