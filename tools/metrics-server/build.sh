@@ -9,7 +9,7 @@
 #
 # Why a wrapper module: "go install sigs.k8s.io/metrics-server/cmd/metrics-server@<version>"
 # takes no go.sum of ours. The version ldflag is upstream's (its Makefile sets
-# k8s.io/component-base/version.gitVersion); CGO_ENABLED=0 as its release builds, plus -trimpath.
+# k8s.io/client-go/pkg/version.gitVersion); CGO_ENABLED=0 as its release builds, plus -trimpath.
 set -euo pipefail
 
 out=${1:?usage: build.sh <outdir>}
@@ -25,6 +25,6 @@ pinned=$(go list -mod=readonly -m -f '{{.Version}}' "$module")
 printf 'building metrics-server from %s %s\n' "$module" "$pinned"
 
 export CGO_ENABLED=0
-go build -mod=readonly -trimpath -ldflags "-X k8s.io/component-base/version.gitVersion=$version" \
+go build -mod=readonly -trimpath -ldflags "-X k8s.io/client-go/pkg/version.gitVersion=$version" \
   -o "$out/metrics-server" "$module/cmd/metrics-server"
 "$out/metrics-server" --version
