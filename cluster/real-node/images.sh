@@ -100,11 +100,19 @@ case ${1:-} in
       started=$(date +%s)
       podman image exists "$ref" || die "podman has no image $ref"
       podman save --quiet --format oci-archive -o "$archive/image.tar" "$ref" || die "podman save $ref failed"
-      # An OCI archive from podman names its image by the tag alone: --base-name gives the
-      # repository back, as the CRI will look it up.
-      name=$(cri_name "$ref")
-      ctr --address "$address" -n k8s.io images import --base-name "${name%:*}" "$archive/image.tar" >/dev/null \
+      # The archive names its image in index.json (podman writes its own full name,
+      # localhost/<repository>:<tag>; other versions the tag alone). ctr keeps that name only
+      # under a matching --base-name; the CRI's name for it is then added as a tag.
+      saved=$(tar -xOf "$archive/image.tar" index.json | jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"] // empty')
+      [ -n "$saved" ] || die "podman's archive of $ref names no image (index.json)"
+      case $saved in */* | *:*) ;; *) saved="${ref%:*}:$saved" ;; esac
+      ctr --address "$address" -n k8s.io images import --base-name "${saved%:*}" "$archive/image.tar" >/dev/null \
         || die "ctr images import of $ref failed"
+      name=$(cri_name "$ref")
+      if [ "$name" != "$saved" ]; then
+        ctr --address "$address" -n k8s.io images tag --force "$saved" "$name" >/dev/null \
+          || die "ctr images tag $saved $name failed"
+      fi
       rm -f "$archive/image.tar"
       say "imported $ref from podman as $name ($(($(date +%s) - started)) s)"
     done
