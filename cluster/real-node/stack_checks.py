@@ -48,17 +48,16 @@ def condition(pod: dict, kind: str) -> dict | None:
 
 
 def probe_budget(container: dict) -> int:
-    """Seconds the probes allow before a container must be Ready: the startup probe's whole
-    window (when there is one), then the readiness probe's first chance."""
+    """Seconds the probes give a container to turn Ready: the window after which the kubelet
+    would restart it (the startup probe's, else the liveness probe's; the readiness probe's
+    when it has neither), plus one readiness period for the first passing check to land."""
 
-    def window(probe: dict | None) -> int:
-        if not probe:
-            return 0
+    def window(probe: dict) -> int:
         return probe.get("initialDelaySeconds", 0) + probe.get("periodSeconds", 10) * probe.get("failureThreshold", 3)
 
     readiness = container.get("readinessProbe") or {}
-    first_readiness = readiness.get("initialDelaySeconds", 0) + readiness.get("periodSeconds", 10)
-    return window(container.get("startupProbe")) + first_readiness
+    guard = container.get("startupProbe") or container.get("livenessProbe") or readiness
+    return window(guard) + readiness.get("periodSeconds", 10)
 
 
 def role(pod: dict) -> str:
