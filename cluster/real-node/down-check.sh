@@ -17,7 +17,8 @@ bash "$ROOT/cluster/local-cluster.sh" down
 # By process name (at most 15 characters: kube-controller-manager is kube-controller), not by
 # command line: a build of these tools running beside it names them in its arguments. dnsmasq
 # is not in the list (the machine may run its own); its pid file in the state is gone with it.
-left=$(pgrep -a -x 'containerd|containerd-shim.*|kubelet|kube-apiserver|kube-controller|kube-scheduler|kube-proxy|etcd|kwok|node-sync.sh' || true)
+# (procps' pgrep warns about the alternation's length as if it were one name: stderr dropped.)
+left=$(pgrep -a -x 'containerd|containerd-shim.*|kubelet|kube-apiserver|kube-controller|kube-scheduler|kube-proxy|etcd|kwok|node-sync.sh' 2>/dev/null || true)
 [ -z "$left" ] || fail "still running after down: $left"
 left=$(grep -E 'containerd|kubelet|/run/netns/cni-' /proc/self/mounts || true)
 [ -z "$left" ] || fail "still mounted after down: $left"
