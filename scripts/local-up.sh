@@ -55,7 +55,9 @@ if [ "$mode" = flower-password ]; then
   exit 0
 fi
 if [ "$mode" = down ]; then
-  if cluster status 2>/dev/null | grep -qE '^  API /readyz +ok$'; then
+  # Read whole first: grep -q would end the pipe early, and pipefail would call that a failure.
+  status=$(cluster status 2>/dev/null || true)
+  if grep -qE '^  API /readyz +ok$' <<<"$status"; then
     say "pulumi destroy of the $STACK stack"
     engine "destroy" destroy "$LOCAL_UP/destroy.jsonl"
   else
