@@ -69,6 +69,11 @@ describe("local-up.sh", () => {
     expect(read("scripts/lib/pulumi-env.sh")).toMatch(/PULUMI_BACKEND_URL=\$\{PULUMI_BACKEND_URL:-/);
   });
 
+  it("--down reads the cluster's status whole (grep -q in a pipe fails the pipe under pipefail)", () => {
+    expect(code).toMatch(/status=\$\(cluster status/);
+    expect(code).not.toMatch(/cluster status[^\n]*\|\s*grep -q/);
+  });
+
   it("--down destroys the stack before it stops the cluster", () => {
     const down = code.slice(code.indexOf('if [ "$mode" = down ]'));
     expect(down.indexOf('engine "destroy" destroy')).toBeGreaterThan(-1);
