@@ -13,7 +13,8 @@
 # podman does not have it yet; the PostgreSQL and Redis stand-ins from Debian's packages
 # (cluster/real-node/standins.sh). The stack's state is in .pulumi-state/local-up, apart from
 # minikube-up.sh's, with the same generated passphrase (scripts/lib/pulumi-env.sh). The database
-# lives in postgresHostPath (default /data/django-k8s/postgres) and outlives --down.
+# lives in the cluster's state folder and goes with --down: destroy removes its generated
+# password from the stack's state, so a database kept for the next up would refuse the new one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,7 +66,7 @@ if [ "$mode" = down ]; then
   fi
   say "the local cluster down"
   cluster down
-  echo "The database's files stay in $(pulumi config get --cwd "$ENGINE_PROJECT" django-k8s:postgresHostPath 2>/dev/null || echo /data/django-k8s/postgres) for the next up."
+  echo "The stack and its data are gone (the database was in the cluster's state folder)."
   exit 0
 fi
 
@@ -103,6 +104,7 @@ engine_config kubeContext django-k8s-local
 engine_config image "$image"
 engine_config postgresImage "$postgres_image"
 engine_config redisImage "$redis_image"
+engine_config postgresHostPath "$NODE_DIR/volumes/postgres"
 say "pulumi up of the $STACK stack on the real node"
 engine "up" up "$LOCAL_UP/up.jsonl"
 

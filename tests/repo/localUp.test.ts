@@ -44,7 +44,7 @@ describe("local-up.sh", () => {
   it("sets only config keys the schema knows, and the context local-cluster.sh names", () => {
     const schema = Object.keys(parse(read("Pulumi.yaml")).config);
     const keys = [...code.matchAll(/engine_config (\w+) /g)].map((match) => match[1]);
-    expect(keys).toEqual(["kubeContext", "image", "postgresImage", "redisImage"]);
+    expect(keys).toEqual(["kubeContext", "image", "postgresImage", "redisImage", "postgresHostPath"]);
     for (const key of keys) expect(schema, key).toContain(key);
     const context = read("cluster/local-cluster.sh").match(/^CONTEXT=(\S+)/m)?.[1];
     expect(code).toContain(`engine_config kubeContext ${context}\n`);
