@@ -29,15 +29,6 @@ timed() { # label command...
 [ -d node_modules ] || die "node_modules is missing: npm ci --ignore-scripts"
 STACK=minikube
 
-# --- the tools, from the cache or built now ---------------------------------------------------
-say "tools (built from their Go modules once per machine, cached in ${TOOLS_CACHE:-/var/cache/django-k8s/tools})"
-tool_lines=$(bash cluster/tools.sh pulumi pulumi-kubernetes pulumi-random etcd kwok kubernetes)
-printf '%s\n' "$tool_lines" | awk '{ printf "  %-18s %-10s %-6s %6s s  %s\n", $1, $2, $4, $5, $3 }'
-bin_of() { printf '%s\n' "$tool_lines" | awk -v n="$1" '$1 == n { print $3 }'; }
-version_of() { printf '%s\n' "$tool_lines" | awk -v n="$1" '$1 == n { sub(/^v/, "", $2); print $2 }'; }
-# cluster/ for pulumi-analyzer-policy-nodejs, how the engine starts the policy pack here.
-PATH="$(bin_of pulumi):$(bin_of kubernetes):$PWD/cluster:$PATH"
-export PATH
 kubectl() { command kubectl --context django-k8s-local "$@"; }
 
 # --- this run's Pulumi home, state and passphrase ------------------------------------------------
@@ -53,29 +44,12 @@ export PULUMI_HOME=$work/pulumi-home
 export PULUMI_BACKEND_URL=file://$work/state
 export PULUMI_CONFIG_PASSPHRASE
 PULUMI_CONFIG_PASSPHRASE=$(openssl rand -base64 24)
-export PULUMI_SKIP_UPDATE_CHECK=true
-# Nothing may be downloaded: every plugin is the one built here.
-export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 mkdir -p "$work/state" "$work/project"
 
-# The SDKs in package-lock.json ask the engine for these plugin versions; the engine takes only
-# an exact match. Where the Go module proxy serves no module at that version, the nearest served
-# one is installed under the asked version (tools/README.md), and the skew is printed.
-sdk_version() { node -p "require('@pulumi/$1/package.json').version"; }
-install_plugin() { # name tool
-  local name=$1 tool=$2 asked built
-  asked=$(sdk_version "$name")
-  built=$(version_of "$tool")
-  pulumi plugin install resource "$name" "$asked" --file "$(bin_of "$tool")/pulumi-resource-$name" >/dev/null
-  if [ "$asked" = "$built" ]; then
-    echo "  plugin $name $asked (as the SDK asks)"
-  else
-    echo "  plugin $name: the SDK asks $asked; what the Go module proxy serves is built here, $built (installed as $asked; tools/README.md): SKEW $asked -> $built"
-  fi
-}
-say "Pulumi $(pulumi version) and its plugins (automatic plugin download off)"
-install_plugin kubernetes pulumi-kubernetes
-install_plugin random pulumi-random
+ENGINE_PROJECT=$work/project
+# shellcheck source=cluster/engine-env.sh
+source cluster/engine-env.sh
+install_plugins
 pulumi plugin ls
 
 # --- the local control plane ------------------------------------------------------------------
@@ -88,7 +62,7 @@ kubectl version | sed 's/^/  /'
 # --- the stack's project and config, in this run's own folder ------------------------------------
 cp Pulumi.yaml "Pulumi.$STACK.yaml" "$work/project/"
 pulumi stack init "$STACK" --cwd "$work/project" >/dev/null
-config() { pulumi config set --cwd "$work/project" --stack "$STACK" "django-k8s:$1" "$2"; }
+config() { engine_config "$@"; }
 # The app image by tag (the one the container test builds from app/); nothing here pulls it:
 # kwok's node runs no container.
 npx --no-install tsx scripts/synth.ts --stack "$STACK" --out "$work/synth-default" >/dev/null
@@ -100,14 +74,6 @@ app_image=$(node -e '
 config kubeContext django-k8s-local
 config image "$app_image"
 
-engine() { # label operation events-file [engine.ts options...]
-  local label=$1 op=$2 events=$3
-  shift 3
-  timed "$label" npx --no-install tsx cluster/engine.ts "$op" --stack "$STACK" --work-dir "$work/project" \
-    --events "$events" "$@" >"$events.log" 2>&1 \
-    || { tail -n 60 "$events.log" >&2; die "$label failed (engine output above)"; }
-  grep -A200 "^engine $op:" "$events.log" | sed 's/^/  /' || die "$label: no tally in the engine's output ($events.log)"
-}
 check() { # check events [args...]
   npx --no-install tsx cluster/engineChecks.ts "$@" || die "check '$1' failed on $2"
 }

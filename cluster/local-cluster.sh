@@ -47,7 +47,7 @@ CONTROL_PLANE=(etcd kube-apiserver kube-controller-manager kube-scheduler)
 set_components() {
   case $NODE_MODE in
     kwok) COMPONENTS=("${CONTROL_PLANE[@]}" kwok) ;;
-    real) COMPONENTS=("${CONTROL_PLANE[@]}" containerd kubelet kube-proxy) ;;
+    real) COMPONENTS=("${CONTROL_PLANE[@]}" containerd dnsmasq node-sync kubelet kube-proxy) ;;
     *) die "LOCAL_CLUSTER_NODE is kwok or real, not '$NODE_MODE'" ;;
   esac
 }
@@ -86,6 +86,8 @@ binary_of() { # component
     etcd) echo "$ETCD_BIN/etcd" ;;
     kwok) echo "$KWOK_BIN/kwok" ;;
     containerd) echo "$CONTAINERD" ;;
+    dnsmasq) echo "$DNSMASQ" ;;
+    node-sync) echo "$ROOT/cluster/real-node/node-sync.sh" ;;
     *) echo "$KUBE_BIN/$1" ;;
   esac
 }
@@ -486,6 +488,9 @@ cmd_up() {
     start_containerd
     say "containerd $($CONTAINERD --version | cut -d' ' -f3) on $CONTAINERD_SOCK, images imported ($(since "$step_started") s)"
     step_started=$(now)
+    start_node_dns
+    say "dnsmasq on $CLUSTER_DNS_IP:53 with the Services' names, node-sync ($(since "$step_started") s)"
+    step_started=$(now)
     start_kubelet
     say "kubelet on :$KUBELET_PORT ($(since "$step_started") s)"
     step_started=$(now)
@@ -508,7 +513,7 @@ cmd_up() {
 
 up_failed() {
   if [ "$NODE_MODE" = real ]; then
-    stop_components kube-proxy kubelet
+    stop_components kube-proxy kubelet node-sync dnsmasq
     real_node_teardown
     real_node_iptables_cleanup
   fi
@@ -544,8 +549,8 @@ cmd_down() {
   if [ "$NODE_MODE" = real ]; then
     local step_started
     step_started=$(now)
-    stop_components kube-proxy kubelet
-    say "kube-proxy, kubelet stopped ($(since "$step_started") s)"
+    stop_components kube-proxy kubelet node-sync dnsmasq
+    say "kube-proxy, kubelet, node-sync, dnsmasq stopped ($(since "$step_started") s)"
     step_started=$(now)
     real_node_teardown
     real_node_iptables_cleanup

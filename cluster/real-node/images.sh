@@ -5,9 +5,9 @@
 #   localhost/django-k8s/pause:local     the sandbox image: pause.c built with gcc -static
 #   localhost/django-k8s/busybox:local   Debian's busybox-static, /bin/sh and its applets
 #
-# Each archive is made by hand (a single uncompressed layer, its config, manifest and index),
-# with fixed times and owners, so the same inputs give the same image ID. They are cached in
-# REAL_NODE_IMAGE_CACHE (default /var/cache/django-k8s/real-node), keyed by a hash of the inputs.
+# Each archive is made by hand (cluster/real-node/oci.sh), so the same inputs give the same image
+# ID. They are cached in REAL_NODE_IMAGE_CACHE (default /var/cache/django-k8s/real-node), keyed by a
+# hash of the inputs. The PostgreSQL and Redis stand-ins are cluster/real-node/standins.sh's.
 #
 # Usage: images.sh build              build the archives (if not cached); prints their paths
 #        images.sh import <address>   build, then import them into the containerd at <address>
@@ -15,6 +15,7 @@
 #                                     copy images from podman's store (the app image the
 #                                     container test builds) into that containerd: `podman save`
 #                                     as an OCI archive, then `ctr images import`
+#        images.sh name <image>       the name containerd's CRI looks that image up by
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,31 +25,21 @@ BUSYBOX_IMAGE=localhost/django-k8s/busybox:local
 
 say() { printf 'real-node images: %s\n' "$*" >&2; }
 die() { printf 'real-node images: ERROR: %s\n' "$*" >&2; exit 1; }
-sha() { sha256sum "$1" | cut -d' ' -f1; }
+# shellcheck source=cluster/real-node/oci.sh
+source "$HERE/oci.sh"
 
-# oci_archive <name> <rootfs dir> <out.tar> <config-json-fragment for .config>
-oci_archive() {
-  local ref=$1 rootfs=$2 out=$3 cfg=$4 work layer_sha diff_sha config_sha manifest_sha
-  work=$(mktemp -d)
-  mkdir -p "$work/blobs/sha256"
-  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$rootfs" -cf "$work/layer.tar" .
-  layer_sha=$(sha "$work/layer.tar")
-  mv "$work/layer.tar" "$work/blobs/sha256/$layer_sha"
-  diff_sha=$layer_sha # uncompressed: the diff ID is the layer's digest
-  printf '{"created":"1970-01-01T00:00:00Z","architecture":"amd64","os":"linux","config":%s,"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-    "$cfg" "$diff_sha" >"$work/config.json"
-  config_sha=$(sha "$work/config.json")
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
-    "$config_sha" "$(stat -c %s "$work/config.json")" "$layer_sha" "$(stat -c %s "$work/blobs/sha256/$layer_sha")" >"$work/manifest.json"
-  manifest_sha=$(sha "$work/manifest.json")
-  mv "$work/config.json" "$work/blobs/sha256/$config_sha"
-  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"platform":{"architecture":"amd64","os":"linux"},"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
-    "$manifest_sha" "$(stat -c %s "$work/manifest.json")" "$ref" "${ref##*:}" >"$work/index.json"
-  mv "$work/manifest.json" "$work/blobs/sha256/$manifest_sha"
-  printf '{"imageLayoutVersion":"1.0.0"}' >"$work/oci-layout"
-  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work" -cf "$out.partial" oci-layout index.json blobs
-  mv "$out.partial" "$out"
-  rm -rf "$work"
+# The name a pod's image is looked up by in containerd's CRI, which normalizes references as
+# Docker does: django-k8s-app:abc is docker.io/library/django-k8s-app:abc. podman names the same
+# image localhost/django-k8s-app:abc, so an import under podman's name would never be found.
+cri_name() { # image reference
+  local ref=$1 first=${1%%/*}
+  if [[ $ref != */* ]]; then
+    echo "docker.io/library/$ref"
+  elif [[ $first == *.* || $first == *:* || $first == localhost ]]; then
+    echo "$ref"
+  else
+    echo "docker.io/$ref"
+  fi
 }
 
 build() {
@@ -57,7 +48,7 @@ build() {
     die "a static /bin/busybox is needed (apt-get install busybox-static)"
   fi
   local key root
-  key=$(cat "$HERE/pause.c" "$HERE/images.sh" /bin/busybox | sha256sum | cut -c1-16)
+  key=$(cat "$HERE/pause.c" "$HERE/images.sh" "$HERE/oci.sh" /bin/busybox | sha256sum | cut -c1-16)
   mkdir -p "$CACHE"
   PAUSE_TAR=$CACHE/pause-$key.tar
   BUSYBOX_TAR=$CACHE/busybox-$key.tar
@@ -109,13 +100,23 @@ case ${1:-} in
       started=$(date +%s)
       podman image exists "$ref" || die "podman has no image $ref"
       podman save --quiet --format oci-archive -o "$archive/image.tar" "$ref" || die "podman save $ref failed"
-      # An OCI archive from podman names its image by the tag alone: --base-name gives the
-      # repository back.
-      ctr --address "$address" -n k8s.io images import --base-name "${ref%:*}" "$archive/image.tar" >/dev/null \
+      # The archive names its image in index.json (podman writes its own full name,
+      # localhost/<repository>:<tag>; other versions the tag alone). ctr keeps that name only
+      # under a matching --base-name; the CRI's name for it is then added as a tag.
+      saved=$(tar -xOf "$archive/image.tar" index.json | jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"] // empty')
+      [ -n "$saved" ] || die "podman's archive of $ref names no image (index.json)"
+      case $saved in */* | *:*) ;; *) saved="${ref%:*}:$saved" ;; esac
+      ctr --address "$address" -n k8s.io images import --base-name "${saved%:*}" "$archive/image.tar" >/dev/null \
         || die "ctr images import of $ref failed"
+      name=$(cri_name "$ref")
+      if [ "$name" != "$saved" ]; then
+        ctr --address "$address" -n k8s.io images tag --force "$saved" "$name" >/dev/null \
+          || die "ctr images tag $saved $name failed"
+      fi
       rm -f "$archive/image.tar"
-      say "imported $ref from podman ($(($(date +%s) - started)) s)"
+      say "imported $ref from podman as $name ($(($(date +%s) - started)) s)"
     done
     ;;
-  *) die "usage: images.sh build | import <containerd address> | from-podman <containerd address> <image>..." ;;
+  name) cri_name "${2:?usage: images.sh name <image>}" ;;
+  *) die "usage: images.sh build | import <containerd address> | from-podman <containerd address> <image>... | name <image>" ;;
 esac

@@ -17,18 +17,29 @@ KUBE_PROXY_METRICS_PORT=16249
 # touched), addresses from host-local in this /24 of the cluster's pod range.
 CNI_BRIDGE=djk8s0
 NODE_POD_SUBNET=10.244.0.0/24
+# The pods' DNS server (dnsmasq, kept in step with the Services by node-sync.sh): the bridge's
+# own address, the pods' gateway, so it is on the node and reachable from every pod.
+CLUSTER_DNS_IP=10.244.0.1
+# Beside containerd's runtime state, world-readable: dnsmasq reads it after dropping to nobody
+# (a state folder made 0700 would hide it: "failed to create inotify ... Permission denied").
+DNS_HOSTS_DIR=/run/django-k8s/dns
+# Where node-sync.sh may make and open (0777) a PersistentVolume's hostPath folder: the
+# hostPath provisioner's folders, the minikube stack's default postgresHostPath's parent, and
+# the node's own volumes folder in the state (the stack test's database; removed by down).
+HOSTPATH_ROOTS=(/tmp/hostpath_pv /data/django-k8s "$NODE_DIR/volumes")
 PAUSE_IMAGE=localhost/django-k8s/pause:local
 CONTAINERD=/usr/bin/containerd
+DNSMASQ=/usr/sbin/dnsmasq
 RUNC=/usr/sbin/runc
 CNI_BIN=/usr/lib/cni
 
 real_node_check_host() {
   local missing=() bin
-  for bin in "$CONTAINERD" /usr/bin/ctr "$RUNC" "$CNI_BIN/bridge" "$CNI_BIN/host-local" "$CNI_BIN/loopback" "$CNI_BIN/portmap"; do
+  for bin in "$CONTAINERD" /usr/bin/ctr "$RUNC" "$CNI_BIN/bridge" "$CNI_BIN/host-local" "$CNI_BIN/loopback" "$CNI_BIN/portmap" "$DNSMASQ" /usr/sbin/debootstrap /usr/bin/jq; do
     [ -x "$bin" ] || missing+=("$bin")
   done
   [ "${#missing[@]}" = 0 ] \
-    || die "the real node needs ${missing[*]}: apt-get install containerd runc containernetworking-plugins iptables conntrack busybox-static gcc"
+    || die "the real node needs ${missing[*]}: apt-get install containerd runc containernetworking-plugins iptables conntrack busybox-static gcc dnsmasq-base debootstrap jq"
   # Another kubelet here (a kubeadm or minikube --driver=none node) would share the kubelet's
   # iptables chains, /var/run/netns and the cgroup hierarchy's kubepods.
   [ -z "$(ss -Hltn 'sport = :10250' 2>/dev/null)" ] \
@@ -65,7 +76,7 @@ extendedKeyUsage=clientAuth"
 }
 
 real_node_configs() {
-  mkdir -p "$NODE_DIR/containerd" "$NODE_DIR/cni/net.d" "$NODE_DIR/cni/ipam" "$NODE_DIR/kubelet" "$NODE_DIR/pod-logs" "$CONTAINERD_RUN"
+  mkdir -p "$NODE_DIR/containerd" "$NODE_DIR/cni/net.d" "$NODE_DIR/cni/ipam" "$NODE_DIR/kubelet" "$NODE_DIR/pod-logs" "$CONTAINERD_RUN" "$DNS_HOSTS_DIR" "$NODE_DIR/volumes"
   cat >"$NODE_DIR/containerd.toml" <<TOML
 # containerd 1.6 (Debian's), for the local cluster's real node; written by cluster/real-node/node.sh
 version = 2
@@ -134,8 +145,22 @@ authentication:
 authorization:
   mode: Webhook
 clusterDomain: cluster.local
+# dnsmasq on the bridge, answering the Services' names (node-sync.sh); there is no CoreDNS.
+clusterDNS: [$CLUSTER_DNS_IP]
 podLogsDir: $NODE_DIR/pod-logs
 registerNode: true
+# Absolute thresholds: the defaults are percentages of this machine's shared disk (nodefs.available
+# 10%, imagefs.available 15%), which other builds fill and empty; under them the kubelet evicts the
+# stack's pods and deletes images it cannot pull again (no registry).
+evictionHard:
+  memory.available: 100Mi
+  nodefs.available: 1Gi
+  imagefs.available: 1Gi
+  nodefs.inodesFree: 1%
+# Image garbage collection off (it would start at 100 % disk use): every image here was imported
+# by hand (pause, the stand-ins, the app); one collected could not be pulled back.
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
 YAML
   cat >"$NODE_DIR/kube-proxy-config.yaml" <<YAML
 # kube-proxy's configuration for the local cluster's real node; written by cluster/real-node/node.sh.
@@ -170,6 +195,29 @@ start_containerd() {
   start_component containerd --config "$NODE_DIR/containerd.toml"
   wait_for "containerd's socket" 60 containerd ctr --address "$CONTAINERD_SOCK" version
   bash "$ROOT/cluster/real-node/images.sh" import "$CONTAINERD_SOCK"
+  bash "$ROOT/cluster/real-node/standins.sh" import "$CONTAINERD_SOCK"
+}
+
+# The pods' DNS: the bridge made now with its gateway address (the CNI bridge plugin takes it as
+# it finds it), so dnsmasq can listen there before the first pod; then node-sync.sh fills its
+# hosts folder from the Services. Only that address: a resolver this machine runs on :53
+# elsewhere is not disturbed.
+start_node_dns() {
+  mkdir -p "$DNS_HOSTS_DIR"
+  chmod 0755 "$(dirname "$DNS_HOSTS_DIR")" "$DNS_HOSTS_DIR"
+  if ! ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then
+    ip link add "$CNI_BRIDGE" type bridge
+    ip addr add "$CLUSTER_DNS_IP/${NODE_POD_SUBNET#*/}" dev "$CNI_BRIDGE"
+    ip link set "$CNI_BRIDGE" up
+  fi
+  start_component dnsmasq --keep-in-foreground --log-facility=- --conf-file=/dev/null --pid-file= \
+    --listen-address="$CLUSTER_DNS_IP" --bind-interfaces --no-hosts --hostsdir="$DNS_HOSTS_DIR" \
+    --local=/cluster.local/ --cache-size=0
+  # shellcheck disable=SC2153 # KUBE_BIN: local-cluster.sh's resolve_binaries
+  start_component node-sync "$KUBE_BIN/kubectl" "$KUBECONFIG_FILE" "$DNS_HOSTS_DIR" "${HOSTPATH_ROOTS[@]}"
+  wait_for "dnsmasq on $CLUSTER_DNS_IP:53" 30 "dnsmasq node-sync" \
+    sh -c "ss -Hlun 'sport = :53' | grep -qF '$CLUSTER_DNS_IP:53'"
+  wait_for "node-sync's Service names" 30 "dnsmasq node-sync" grep -q ' kubernetes.default.svc.cluster.local$' "$DNS_HOSTS_DIR/services"
 }
 
 start_kubelet() {
@@ -279,6 +327,6 @@ real_node_teardown() {
     [ -L "$link" ] && case $(readlink "$link") in "$NODE_DIR"/*) rm -f "$link" ;; esac
   done
   if [ -f "$NODE_DIR/var-log-containers-is-ours" ]; then rmdir /var/log/containers 2>/dev/null || true; fi
-  rm -rf "$CONTAINERD_RUN"
+  rm -rf "$CONTAINERD_RUN" "$DNS_HOSTS_DIR"
   rmdir "$(dirname "$CONTAINERD_RUN")" 2>/dev/null || true
 }
