@@ -127,7 +127,9 @@ describe("pr-report between two fixture commits", () => {
       .map(Number);
     expect(one).toBeGreaterThan(0);
     expect(all).toBeCloseTo(3 * one!, 1);
-    expect(comment).toMatch(/pr-1 of dev as the head renders it \([^)]*web ×1[^)]*\), [^)]*e2-standard-4 Spot nodes/);
+    expect(comment).toMatch(
+      /pr-1 of dev as the head renders it \([^)]*web ×1[^)]*\), [^)]*e2-standard-4 Spot nodes/,
+    );
     expect(comment).toContain("no preview for pull requests from forks (no credentials)");
     expect(comment).toContain("`shop.0002_code`: **unsafe**");
     expect(comment).toContain("- **dev**: 8 policies over");
