@@ -46,18 +46,48 @@ npx --no-install tsx scripts/renderCharts.ts --kube-version "$KUBERNETES_VERSION
 export BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false
 checkov_args=(--compact --quiet --skip-download)
 status=0
+# One line per scanner and target in $out/summary.txt, the counts the pull-request report quotes
+# (npm run pr-report -- --scan out/scan/summary.txt): checkov's own JSON summary beside its
+# console output.
+summary=$out/summary.txt
+: >"$summary"
+checkov_scan() { # label checkov-args...
+  local label=$1 json
+  shift
+  json=$out/reports/$(printf '%s' "$label" | tr -c 'A-Za-z0-9.-' '_').json
+  mkdir -p "$out/reports"
+  echo "checkov $label"
+  .venv-scan/bin/checkov "$@" "${checkov_args[@]}" -o cli -o json --output-file-path "console,$json" || status=1
+  .venv-scan/bin/python - "$label" "$json" >>"$summary" <<'PY'
+import json, sys
+label, path = sys.argv[1], sys.argv[2]
+data = json.load(open(path))
+runs = data if isinstance(data, list) else [data]
+total = {k: sum(r.get("summary", {}).get(k, 0) for r in runs) for k in ("passed", "failed", "skipped")}
+print(f"checkov {label}: {total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped")
+PY
+}
 for dir in "$out"/*/manifests; do
-  echo "checkov kubernetes: $dir"
-  .venv-scan/bin/checkov -d "$dir" --framework kubernetes "${checkov_args[@]}" || status=1
+  render_name=$(basename "$(dirname "$dir")")
+  checkov_scan "kubernetes $render_name" -d "$dir" --framework kubernetes
   echo "kubernetes-validate --strict (Kubernetes $KUBERNETES_VERSION): $dir"
-  .venv-scan/bin/kubernetes-validate --strict --quiet --no-warn -k "$KUBERNETES_VERSION" "$dir"/*.yaml || status=1
+  files=("$dir"/*.yaml)
+  if .venv-scan/bin/kubernetes-validate --strict --quiet --no-warn -k "$KUBERNETES_VERSION" "${files[@]}"; then
+    echo "kubernetes-validate $render_name: ${#files[@]} files valid" >>"$summary"
+  else
+    status=1
+    echo "kubernetes-validate $render_name: failed (see the job log)" >>"$summary"
+  fi
 done
-echo "checkov dockerfile: app/Dockerfile"
-.venv-scan/bin/checkov -f app/Dockerfile --framework dockerfile "${checkov_args[@]}" || status=1
-echo "checkov github_actions: .github/workflows"
-.venv-scan/bin/checkov -d .github/workflows --framework github_actions "${checkov_args[@]}" || status=1
+checkov_scan "dockerfile app/Dockerfile" -f app/Dockerfile --framework dockerfile
+checkov_scan "github_actions .github/workflows" -d .github/workflows --framework github_actions
 # Offline: no GitHub API calls (the online audits need a token); skips are inline comments.
 echo "zizmor: .github"
-.venv-scan/bin/zizmor --offline --quiet .github || status=1
+if .venv-scan/bin/zizmor --offline --quiet .github; then
+  echo "zizmor .github: no findings" >>"$summary"
+else
+  status=1
+  echo "zizmor .github: findings (see the job log)" >>"$summary"
+fi
 [ "$status" = 0 ] && echo "scanners: no failed check"
 exit "$status"

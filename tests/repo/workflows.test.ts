@@ -240,6 +240,12 @@ describe("pull-request workflow: the report and the preview environment", () => 
     expect(run).toContain('--base "$BASE_SHA" --head "$HEAD_SHA" --out out/pr-report --check');
     expect(run).toContain("--migrations plan.md");
     expect(run).toContain("--preview preview/preview-result.json");
+    // The scanners run on the head first, and their counts go into the report.
+    const steps = (report().steps ?? []).map((s) => s.run ?? "");
+    const scanAt = steps.findIndex((r) => r.includes("bash scripts/scan.sh"));
+    expect(scanAt).toBeGreaterThan(-1);
+    expect(scanAt).toBeLessThan(steps.findIndex((r) => r.includes("npm run --silent pr-report")));
+    expect(run).toContain("--scan out/scan/summary.txt");
     expect(run).toContain('cat out/pr-report/report.md >> "$GITHUB_STEP_SUMMARY"');
     const upload = step(/^actions\/upload-artifact@/)!;
     expect(upload.with!.name).toBe("pr-report");
