@@ -17,7 +17,7 @@
 # back to its minimum within HPA_DOWN_BOUND seconds after the load stops (default 660).
 # Everything it started stops at the end: metrics-server, the stack (destroy), the cluster
 # (down, checked by down-check.sh). Root, on Linux; not part of scripts/test-all.sh (about
-# 12 minutes, most of it the 300 s stabilization). Use the cluster under its lock:
+# 10 minutes, most of it the 300 s stabilization). Use the cluster under its lock:
 #
 #   flock /tmp/django-k8s-cluster.lock bash cluster/real-node/hpa-check.sh
 set -euo pipefail
