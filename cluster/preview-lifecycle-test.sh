@@ -45,10 +45,9 @@ ns_of() { echo "$ns_prefix$1"; }
 say "program: $PREVIEW_PROGRAM ($program_dir)"
 
 # --- tools, this run's Pulumi home, state and passphrase ---------------------------------------------
-tool_lines=$(bash cluster/tools.sh pulumi pulumi-kubernetes pulumi-random etcd kwok kubernetes)
-bin_of() { printf '%s\n' "$tool_lines" | awk -v n="$1" '$1 == n { print $3 }'; }
-PATH="$(bin_of pulumi):$(bin_of kubernetes):$PATH"
-export PATH
+# The tools on PATH and the plugin installer, as the engine test has them.
+# shellcheck source=cluster/engine-env.sh
+source cluster/engine-env.sh
 kubectl() { command kubectl --context django-k8s-local "$@"; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/django-k8s-previews.XXXXXX")
 cluster_started=""
@@ -58,18 +57,11 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-export PULUMI_HOME=$work/pulumi-home PULUMI_BACKEND_URL=file://$work/state PULUMI_SKIP_UPDATE_CHECK=true
-export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_CONFIG_PASSPHRASE
+export PULUMI_HOME=$work/pulumi-home PULUMI_BACKEND_URL=file://$work/state
+export PULUMI_CONFIG_PASSPHRASE
 PULUMI_CONFIG_PASSPHRASE=$(openssl rand -base64 24)
 mkdir -p "$work/state" "$work/project"
-# The plugins under the versions the SDKs ask for (the engine takes only an exact match; the
-# engine test explains and prints the skew).
-for plugin in kubernetes random; do
-  asked=$(node -p "require('@pulumi/$plugin/package.json').version")
-  pulumi plugin install resource "$plugin" "$asked" --file "$(bin_of "pulumi-$plugin")/pulumi-resource-$plugin" >/dev/null
-  echo "  plugin $plugin $asked ($(printf '%s\n' "$tool_lines" | awk -v n="pulumi-$plugin" '$1 == n { print $2 }') built here)"
-done
-echo "  pulumi $(pulumi version)"
+install_plugins
 
 say "local control plane"
 cluster_started=1
