@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # The real engine's surroundings, for the scripts that run it against the local cluster
-# (cluster/engine-test.sh, cluster/real-node/stack-test.sh, scripts/local-up.sh): the Pulumi CLI,
+# (cluster/engine-test.sh, cluster/preview-lifecycle-test.sh, cluster/real-node/stack-test.sh,
+# scripts/local-up.sh): the Pulumi CLI,
 # the providers and kubectl from cluster/tools.sh on PATH; the plugins the SDKs ask for installed
 # from those builds (automatic plugin download off); `engine` and `engine_config` to run
 # cluster/engine.ts on a stack in ENGINE_PROJECT.
