@@ -92,18 +92,18 @@ describe("pr-report between two fixture commits", () => {
   it("prices the dev change as computed by hand", () => {
     // Nodes (e2 Spot, europe-west1, + 50 GB pd-balanced at $0.10): e2-standard-2 2 × 0.01162 + 8 × 0.001558
     // = $0.035704/h → $31.06392 a node; e2-standard-4 4 × 0.01162 + 16 × 0.001558 = $0.071408/h → $57.12784.
-    // Cloud SQL: db-custom-1-3840 zonal $57.96075 (see tests/unit/cost.test.ts); db-custom-2-7680 HA
-    // 2 × 0.0908 + 7.5 × 0.0154 = $0.2971/h × 730 = $216.883, + 20 GB × $0.374 = $224.363.
+    // Cloud SQL: db-custom-1-3840 zonal $52.7115 (see tests/unit/cost.test.ts); db-custom-2-7680 HA
+    // 2 × 0.0826 + 7.5 × 0.014 = $0.2702/h × 730 = $197.246, + 20 GB × $0.34 = $204.046.
     // Cloud NAT at the high end: 5 nodes instead of 3, 2 × $0.0014 × 730 = $2.044 more.
-    // Low: (57.12784 − 31.06392) + (224.363 − 57.96075) = +$192.46617;
-    // high: (5 × 57.12784 − 3 × 31.06392) + 166.40225 + 2.044 = +$360.89369.
+    // Low: (57.12784 − 31.06392) + (204.046 − 52.7115) = +$177.39842;
+    // high: (5 × 57.12784 − 3 × 31.06392) + 151.3345 + 2.044 = +$345.82594.
     const devRow = comment.split("\n").find((line) => line.startsWith("| **dev** |"))!;
-    expect(devRow.split(" | ")[3]).toBe("+$192.47 to +$360.89");
+    expect(devRow.split(" | ")[3]).toBe("+$177.40 to +$345.83");
     expect(report).toMatch(/\| GKE nodes e2-standard-4 \(Spot\) \| 1–5 nodes, [^|]+\| \$57\.13–\$285\.64 \|/);
-    expect(report).toMatch(/\| Cloud SQL db-custom-2-7680 HA \| [^|]+\| \$224\.36 \|/);
-    // The report also has the base's lines: 1-3 nodes at $31.06392, Cloud SQL zonal $57.96075.
+    expect(report).toMatch(/\| Cloud SQL db-custom-2-7680 HA \| [^|]+\| \$204\.05 \|/);
+    // The report also has the base's lines: 1-3 nodes at $31.06392, Cloud SQL zonal $52.7115.
     expect(report).toMatch(/\| GKE nodes e2-standard-2 \(Spot\) \| 1–3 nodes, [^|]+\| \$31\.06–\$93\.19 \|/);
-    expect(report).toMatch(/\| Cloud SQL db-custom-1-3840 \| [^|]+\| \$57\.96 \|/);
+    expect(report).toMatch(/\| Cloud SQL db-custom-1-3840 \| [^|]+\| \$52\.71 \|/);
     const minikubeRow = comment.split("\n").find((line) => line.startsWith("| **minikube** |"))!;
     expect(minikubeRow.split(" | ")[3]).toBe("$0.00");
   });

@@ -72,17 +72,17 @@ describe("monthlyCost", () => {
   });
 
   it("prices a Cloud SQL tier change", () => {
-    // db-custom-1-3840 in europe-west1: 1 × $0.0454 + 3.75 GiB × $0.0077 = $0.074275/h × 730
-    // = $54.22075, + 20 GB SSD × $0.187 = $3.74: $57.96075.
-    expect(monthlyCost([cloudSql("db-custom-1-3840", "ZONAL")], prices).low).toBeCloseTo(57.96075, 4);
-    // db-custom-2-7680: 2 × 0.0454 + 7.5 × 0.0077 = $0.14855/h × 730 = $108.4415, + $3.74.
-    expect(monthlyCost([cloudSql("db-custom-2-7680", "ZONAL")], prices).low).toBeCloseTo(112.1815, 4);
+    // db-custom-1-3840 in europe-west1: 1 × $0.0413 + 3.75 GiB × $0.007 = $0.06755/h × 730
+    // = $49.3115, + 20 GB SSD × $0.17 = $3.40: $52.7115.
+    expect(monthlyCost([cloudSql("db-custom-1-3840", "ZONAL")], prices).low).toBeCloseTo(52.7115, 4);
+    // db-custom-2-7680: 2 × 0.0413 + 7.5 × 0.007 = $0.1351/h × 730 = $98.623, + $3.40.
+    expect(monthlyCost([cloudSql("db-custom-2-7680", "ZONAL")], prices).low).toBeCloseTo(102.023, 4);
   });
 
   it("prices Cloud SQL high availability off -> on at the HA rates", () => {
-    // REGIONAL: 1 × $0.0908 + 3.75 × $0.0154 = $0.14855/h × 730 = $108.4415, + 20 GB × $0.374 = $7.48.
+    // REGIONAL: 1 × $0.0826 + 3.75 × $0.014 = $0.1351/h × 730 = $98.623, + 20 GB × $0.34 = $6.80.
     const ha = monthlyCost([cloudSql("db-custom-1-3840", "REGIONAL")], prices);
-    expect(ha.low).toBeCloseTo(115.9215, 4);
+    expect(ha.low).toBeCloseTo(105.423, 4);
     expect(ha.lines[0]!.item).toBe("Cloud SQL db-custom-1-3840 HA");
   });
 
