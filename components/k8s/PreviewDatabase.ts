@@ -55,8 +55,16 @@ export function psqlScript(sql: string): string {
   ].join("\n");
 }
 
-/** Create the role and database when missing; the role owns its database and PUBLIC may not connect. */
+/**
+ * Create the role and database when missing; the role owns its database and PUBLIC may not
+ * connect. The parent's own database (the one psql connects to, PGDATABASE) is closed to PUBLIC
+ * too: PostgreSQL lets every role connect to every database by default, so without it a
+ * preview's role could open the parent's database (found on the real node; its tables stay the
+ * parent owner's either way). The parent's app connects as that database's owner, whom the
+ * revoke does not touch; running it again changes nothing.
+ */
 export const SETUP_SQL = [
+  "SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()) \\gexec",
   "SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \\gexec",
   "SELECT format('ALTER ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L', :'role', :'pw') \\gexec",
   "SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \\gexec",

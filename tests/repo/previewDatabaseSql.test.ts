@@ -2,25 +2,29 @@
  * The minikube preview's psql scripts (components/k8s/PreviewDatabase.ts) run for real against
  * the machine's PostgreSQL (the server the app's tests use: PGHOST/PGUSER, default 127.0.0.1 and
  * postgres), as the Job and the CronJob run them, with their secret files in a temporary folder:
- * the setup creates the role and the database it owns, closed to PUBLIC, and a second run
- * changes nothing; the drop removes both.
+ * the setup creates the role and the database it owns, closed to PUBLIC, closes the parent's
+ * database (a database of the test's own here) to PUBLIC, and a second run changes nothing; the
+ * drop removes the preview's database and role and leaves the parent's.
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASE_SECRETS_DIR } from "../../components/k8s/djangoApp/appContract";
 import { ADMIN_DIR, DROP_SQL, psqlScript, SETUP_SQL } from "../../components/k8s/PreviewDatabase";
 
+const suffix = randomBytes(4).toString("hex");
+const name = `pr_${suffix}`;
+/** The parent's database, the one the Job's psql connects to: this test's own. */
+const parent = `parent_${suffix}`;
 const server = {
   PGHOST: process.env.PGHOST ?? "127.0.0.1",
   PGPORT: process.env.PGPORT ?? "5432",
   PGUSER: process.env.PGUSER ?? "postgres",
   PGDATABASE: "postgres",
 };
-const name = `pr_${randomBytes(4).toString("hex")}`;
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), "preview-psql-"));
 const [admin, credentials] = ["admin", "credentials"].map((dir) => {
   fs.mkdirSync(path.join(folder, dir));
@@ -37,7 +41,10 @@ for (const [key, value] of Object.entries({
 /** The script as the pod runs it, its secret folders moved to the temporary ones. */
 function run(sql: string): string {
   const script = psqlScript(sql).replaceAll(ADMIN_DIR, admin).replaceAll(DATABASE_SECRETS_DIR, credentials);
-  return execFileSync("sh", ["-c", script], { env: { ...process.env, ...server }, encoding: "utf8" });
+  return execFileSync("sh", ["-c", script], {
+    env: { ...process.env, ...server, PGDATABASE: parent },
+    encoding: "utf8",
+  });
 }
 const query = (sql: string) =>
   execFileSync("psql", ["-X", "-tA", "-c", sql], {
@@ -45,14 +52,21 @@ const query = (sql: string) =>
     encoding: "utf8",
   }).trim();
 
+beforeAll(() => {
+  query(`CREATE DATABASE ${parent}`);
+});
+
 afterAll(() => {
   query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  query(`DROP DATABASE IF EXISTS ${parent} WITH (FORCE)`);
   query(`DROP ROLE IF EXISTS ${name}`);
   fs.rmSync(folder, { recursive: true, force: true });
 });
 
 describe("a minikube preview's database scripts", () => {
   it("create the role and its own database closed to PUBLIC, and a second run adds nothing", () => {
+    const parentOpen = () => query(`SELECT has_database_privilege('public', '${parent}', 'CONNECT')`);
+    expect(parentOpen()).toBe("t");
     expect(run(SETUP_SQL)).toMatch(/CREATE ROLE[\s\S]*CREATE DATABASE/);
     const state = () =>
       query(
@@ -61,6 +75,9 @@ describe("a minikube preview's database scripts", () => {
           `FROM pg_authid r, pg_database d WHERE r.rolname = '${name}' AND d.datname = '${name}'`,
       );
     expect(state()).toBe(`t|f|f|t|${name}|f`);
+    // The preview's role may not open the parent's database (PostgreSQL's default lets it).
+    expect(parentOpen()).toBe("f");
+    expect(query(`SELECT has_database_privilege('${name}', '${parent}', 'CONNECT')`)).toBe("f");
     const second = run(SETUP_SQL);
     expect(second).not.toMatch(/CREATE/);
     expect(state()).toBe(`t|f|f|t|${name}|f`);
@@ -70,5 +87,6 @@ describe("a minikube preview's database scripts", () => {
     expect(run(DROP_SQL)).toMatch(/DROP DATABASE[\s\S]*DROP ROLE/);
     expect(query(`SELECT count(*) FROM pg_roles WHERE rolname = '${name}'`)).toBe("0");
     expect(query(`SELECT count(*) FROM pg_database WHERE datname = '${name}'`)).toBe("0");
+    expect(query(`SELECT count(*) FROM pg_database WHERE datname = '${parent}'`)).toBe("1");
   });
 });
