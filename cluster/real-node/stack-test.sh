@@ -11,9 +11,11 @@
 #   4. Flower answers 401 without its password and 200 with it
 #   5. the PostgreSQL pod deleted: a visit written before is read after (hostPath volume)
 #   6. beat's heartbeat row in PostgreSQL (beat sent it, a worker ran it)
-#   7. a new image rolls out under a steady 5 requests/s on / with no failed request
-#   8. devMode: a change to a file under app/ (a copy) served without a rebuild
-#   9. destroy leaves nothing of the stack; then `down`, checked by down-check.sh
+#   7. two pull-request previews of this stack with databases that really exist, their isolation,
+#      destroy and sweep dropping them, the stack's own data untouched (preview-check.sh)
+#   8. a new image rolls out under a steady 5 requests/s on / with no failed request
+#   9. devMode: a change to a file under app/ (a copy) served without a rebuild
+#  10. destroy leaves nothing of the stack; then `down`, checked by down-check.sh
 #
 # Starts the real node (`local-cluster.sh up --real-node`) unless it is up; stops it at the end
 # (KEEP_CLUSTER=1 leaves it up). Root, on Linux; run by scripts/test-real-node.sh.
@@ -158,14 +160,20 @@ until beat=$(psql_app "select runs || ' run(s), last ' || last_run || ' by ' || 
 done
 echo "  demo_heartbeat 'beat': $beat"
 
-# --- 7: a new image under load --------------------------------------------------------------------------
-say "7. a new image ($next_image) rolled out under 5 requests/s on /"
+# --- 7: previews of this stack, with real databases ------------------------------------------------
+say "7. two previews of $STACK (cluster/real-node/preview-check.sh)"
+timed "7. previews" bash cluster/real-node/preview-check.sh --work-dir "$work/project" --parent "$STACK" \
+  --image "$app_image" --figures "$work/previews.figures"
+mapfile -t -O "${#figures[@]}" figures <"$work/previews.figures"
+
+# --- 8: a new image under load --------------------------------------------------------------------------
+say "8. a new image ($next_image) rolled out under 5 requests/s on /"
 rm -f "$work/load.stop"
 .venv/bin/python cluster/real-node/stack_checks.py load --url "$web_url/" --rate 5 --stop-file "$work/load.stop" >"$work/load.log" 2>&1 &
 load_pid=$!
 sleep 2
 engine_config image "$next_image"
-engine "7. up, new image, under load" up "$work/7-image.jsonl"
+engine "8. up, new image, under load" up "$work/8-image.jsonl"
 sleep 3
 touch "$work/load.stop"
 load_status=0
@@ -177,12 +185,12 @@ figures+=("rollout under load: $(head -n 1 "$work/load.log")")
 [ "$(kubectl -n "$ns" get deployment -l app.kubernetes.io/component=web -o jsonpath='{.items[0].spec.template.spec.containers[0].image}')" = "$next_image" ] \
   || die "the web Deployment does not run $next_image after the up"
 
-# --- 8: devMode --------------------------------------------------------------------------------------------
-say "8. devMode: app/ from a working copy on the node ($dev_src)"
+# --- 9: devMode --------------------------------------------------------------------------------------------
+say "9. devMode: app/ from a working copy on the node ($dev_src)"
 cp -a app/. "$dev_src/"
 engine_config devMode true
 engine_config devSourcePath "$dev_src"
-engine "8. up, devMode" up "$work/8-dev.jsonl"
+engine "9. up, devMode" up "$work/9-dev.jsonl"
 .venv/bin/python cluster/real-node/stack_checks.py ready-times --namespace "$ns" --timeout 120 >/dev/null \
   || { kubectl -n "$ns" get pods; die "devMode's pods are not Ready"; }
 .venv/bin/python scripts/smoke-check.py "$web_url" --timeout 120 >/dev/null || die "the smoke check failed in devMode"
@@ -199,9 +207,9 @@ dev_seconds=$(since "$changed")
 echo "  a change to app/demo/templates/demo/index.html served $dev_seconds s later, no image built"
 figures+=("devMode: a change under app/ served $dev_seconds s later")
 
-# --- 9: destroy, down ----------------------------------------------------------------------------------------
-say "9. destroy"
-engine "9. destroy" destroy "$work/9-destroy.jsonl"
+# --- 10: destroy, down ----------------------------------------------------------------------------------------
+say "10. destroy"
+engine "10. destroy" destroy "$work/10-destroy.jsonl"
 .venv/bin/python cluster/cluster_state.py gone --namespace "$ns"
 left=$(pulumi stack export --cwd "$work/project" --stack "$STACK" | jq '.deployment.resources // [] | length')
 echo "  resources left in the stack's state: $left"
