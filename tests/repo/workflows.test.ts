@@ -31,6 +31,7 @@ type Job = {
   concurrency?: { group: string; "cancel-in-progress": boolean };
   strategy?: { matrix: Record<string, string[]> };
   steps?: Step[];
+  "timeout-minutes"?: number;
 };
 type Workflow = { on: Record<string, any>; permissions: unknown; jobs: Record<string, Job> };
 
@@ -372,16 +373,40 @@ describe("deploy workflow: smoke check and rollback", () => {
 });
 
 describe("test workflow", () => {
-  it("runs the same test command as .ci/run, with PostgreSQL and Redis", () => {
+  it("runs the same test command as .ci/run, as root, with PostgreSQL and Redis", () => {
     const wf = workflow("test.yml");
     expect(Object.keys(wf.on)).toEqual(["workflow_call"]);
     const job = wf.jobs.test! as Job & { services: Record<string, any> };
-    expect(job.steps!.some((s) => s.run === "bash .ci/run")).toBe(true);
+    // As root (the real node, podman, ensure-services.sh), with the set-up tools on PATH.
+    expect(job.steps!.some((s) => s.run === 'sudo env "PATH=$PATH" CI=true bash .ci/run')).toBe(true);
     expect(job.services.postgres.env).toMatchObject({
       POSTGRES_DB: "test",
       POSTGRES_HOST_AUTH_METHOD: "trust",
     });
     expect(job.steps!.some((s) => /apt-get install .*redis-server/.test(s.run ?? ""))).toBe(true);
+  });
+
+  it("builds tools/ with the Go their cache is keyed by, and caches them by everything that shapes them", () => {
+    const job = workflow("test.yml").jobs.test!;
+    const go = job.steps!.find((s) => s.uses?.startsWith("actions/setup-go@"))!;
+    const goVersion = String(go.with!["go-version"]);
+    expect(goVersion).toMatch(/^1\.(2[6-9]|[3-9]\d)\.\d+$/); // cluster/tools.sh asks for Go >= 1.26
+    const cache = job.steps!.find((s) => s.uses?.startsWith("actions/cache@"))!;
+    expect(cache.with!.path).toBe("/var/cache/django-k8s");
+    const key = String(cache.with!.key);
+    expect(key).toContain(`go${goVersion}`);
+    // Every input of cluster/tools.sh's and the stand-ins' own cache keys.
+    for (const input of ["tools/**", "cluster/tools.sh", "containers/**", "cluster/real-node/standins.sh"])
+      expect(key).toContain(`'${input}'`);
+    // The folder is the runner's before the restore, and again before the save.
+    const steps = job.steps!;
+    const at = (pred: (s: Step) => boolean) => steps.findIndex(pred);
+    expect(at((s) => /install -d -o .*\/var\/cache\/django-k8s/.test(s.run ?? ""))).toBeLessThan(
+      steps.indexOf(cache),
+    );
+    const chown = steps.find((s) => /chown -R .*\/var\/cache\/django-k8s/.test(s.run ?? ""))!;
+    expect(chown.if).toBe("always()");
+    expect(job["timeout-minutes"]).toBeGreaterThanOrEqual(90);
   });
 });
 
