@@ -22,10 +22,18 @@ import {
 } from "./network";
 import type { PriceTable } from "./prices";
 
-export type { CostLine, CostResource, MonthlyCost } from "./monthly";
+export type { CostLine, CostResource, MonthlyCost, NotReadFigure } from "./monthly";
 export { regionOf } from "./monthly";
 export { type PodRequests, type PreviewCost, podsFromManifests, previewMonthlyCost } from "./preview";
-export { loadPrices, PRICE_FILE, type PriceTable, priceAge, STALE_AFTER_DAYS } from "./prices";
+export {
+  loadPrices,
+  NOT_READ,
+  notReadOf,
+  PRICE_FILE,
+  type PriceTable,
+  priceAge,
+  STALE_AFTER_DAYS,
+} from "./prices";
 
 /** The monthly cost of everything in `resources` that the price table covers; the rest named in `unknown`. */
 export function monthlyCost(resources: CostResource[], prices: PriceTable): MonthlyCost {
@@ -42,5 +50,11 @@ export function monthlyCost(resources: CostResource[], prices: PriceTable): Mont
   armorAndDns(ledger);
   instances(ledger);
   const sum = (pick: "low" | "high") => ledger.lines.reduce((total, line) => total + line[pick], 0);
-  return { low: sum("low"), high: sum("high"), lines: ledger.lines, unknown: [...new Set(ledger.unknown)] };
+  return {
+    low: sum("low"),
+    high: sum("high"),
+    lines: ledger.lines,
+    unknown: [...new Set(ledger.unknown)],
+    notRead: ledger.notRead,
+  };
 }

@@ -7,7 +7,7 @@
  */
 import { GCP_ZONES } from "../gcpRegions";
 import { machineShape } from "./machines";
-import { type PriceTable, pricedRegions, priceOf } from "./prices";
+import { type NotRead, notReadOf, type PriceTable, pricedRegions, priceOf } from "./prices";
 
 export interface CostResource {
   type: string;
@@ -27,6 +27,14 @@ export interface MonthlyCost {
   high: number;
   lines: CostLine[];
   unknown: string[];
+  /** The figures used that were not read from a page (data/gcp-prices.json's notRead). */
+  notRead: NotReadFigure[];
+}
+
+export interface NotReadFigure {
+  id: string;
+  region?: string;
+  how: NotRead;
 }
 
 /** The region of a resource from its `region` or `location` (a zone names its region). */
@@ -44,10 +52,14 @@ function zoneCount(inputs: Record<string, any>): number {
   return where in GCP_ZONES ? GCP_ZONES[where as keyof typeof GCP_ZONES].length : 1;
 }
 
-/** Collects lines and unknowns while the pricers run; `price` names what is missing. */
+/**
+ * Collects lines and unknowns while the pricers run; `price` names what is missing, and each
+ * figure it hands out that was not read from a page.
+ */
 class Ledger {
   lines: CostLine[] = [];
   unknown: string[] = [];
+  notRead: NotReadFigure[] = [];
   constructor(
     readonly table: PriceTable,
     readonly resources: CostResource[],
@@ -57,7 +69,14 @@ class Ledger {
   }
   price(id: string, region: string | undefined, what: string): number | undefined {
     const value = priceOf(this.table, id, region);
-    if (value !== undefined) return value;
+    if (value !== undefined) {
+      const how = notReadOf(this.table, id, region);
+      // A flat price is the same everywhere: named once, without a region.
+      const where = this.table.prices[id]!.flat !== undefined ? undefined : region;
+      if (how && !this.notRead.some((f) => f.id === id && f.region === where))
+        this.notRead.push({ id, ...(where ? { region: where } : {}), how });
+      return value;
+    }
     const regional = !this.table.prices[id] || this.table.prices[id]!.flat === undefined;
     this.unknown.push(
       regional && region && !pricedRegions(this.table).includes(region)

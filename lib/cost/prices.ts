@@ -16,7 +16,15 @@ export interface Price {
   read: string;
   note?: string;
   freeGb?: number;
+  /**
+   * The regions (or "*" for a flat price) whose figure was not read from any page: "from memory"
+   * or "inferred" from figures that were read. The note says why; the report lists each one used.
+   */
+  notRead?: Record<string, NotRead>;
 }
+
+export const NOT_READ = ["from memory", "inferred"] as const;
+export type NotRead = (typeof NOT_READ)[number];
 
 export interface UsagePriced {
   item: string;
@@ -47,6 +55,13 @@ export function priceOf(table: PriceTable, id: string, region?: string): number 
   if (!price) return undefined;
   if (price.flat !== undefined) return price.flat;
   return region ? price.regions?.[region] : undefined;
+}
+
+/** How the figure of `id` in `region` was not read, or undefined when it was read from a page. */
+export function notReadOf(table: PriceTable, id: string, region?: string): NotRead | undefined {
+  const price = table.prices[id];
+  if (!price?.notRead) return undefined;
+  return price.flat !== undefined ? price.notRead["*"] : region ? price.notRead[region] : undefined;
 }
 
 /** The regions the table prices (the union over every regional price). */

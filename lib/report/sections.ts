@@ -3,7 +3,7 @@
  * plan, policy and scanners, and the price table's sources. Each takes `full`: the report shows
  * everything, the comment caps the long lists and points to the report for the rest.
  */
-import type { MonthlyCost, PriceTable } from "../cost";
+import type { MonthlyCost, NotReadFigure, PriceTable } from "../cost";
 import type { ResourceChange } from "./diff";
 import { costCell, details, difference, range, table, usd } from "./format";
 import type { PolicyResult } from "./policy";
@@ -108,7 +108,30 @@ export function priceNotes(
     notes.push(
       `> [!WARNING]\n> Not priced (the totals leave them out):\n${unknown.map((u) => `> - ${u}`).join("\n")}`,
     );
+  const notRead = stacks.flatMap((s) => {
+    const figures = s.after?.cost?.notRead ?? [];
+    return figures.length ? [`${s.stack}: ${describeNotRead(figures)}`] : [];
+  });
+  if (notRead.length)
+    notes.push(
+      `> [!NOTE]\n> Priced with figures no page showed (docs/pull-requests.md, "Where each price comes from"):\n${notRead.map((u) => `> - ${u}`).join("\n")}`,
+    );
   return notes;
+}
+
+/** "inferred: sql.vcpu.ha, sql.ssd.ha in europe-west1; from memory: redis.basic.m1 in europe-west1" */
+function describeNotRead(figures: NotReadFigure[]): string {
+  const groups = new Map<string, string[]>();
+  for (const f of figures) {
+    const key = `${f.how}\u0000${f.region ?? ""}`;
+    groups.set(key, [...(groups.get(key) ?? []), `\`${f.id}\``]);
+  }
+  return [...groups]
+    .map(([key, ids]) => {
+      const [how, region] = key.split("\u0000");
+      return `${how}: ${ids.join(", ")}${region ? ` in ${region}` : ""}`;
+    })
+    .join("; ");
 }
 
 function changeLines(change: ResourceChange, full: boolean): string {

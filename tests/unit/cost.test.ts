@@ -7,6 +7,7 @@ import {
   type CostResource,
   loadPrices,
   monthlyCost,
+  NOT_READ,
   podsFromManifests,
   previewMonthlyCost,
   priceAge,
@@ -118,6 +119,29 @@ describe("monthlyCost", () => {
       ["Memorystore STANDARD_HA 2 GB", 93.44],
       ["Static external IPs ×1", 3.65],
     ]);
+    // Every figure used in us-central1 was read from a page.
+    expect(cost.notRead).toEqual([]);
+  });
+
+  it("names each figure used that no page showed, and only those", () => {
+    const redis = (region: string): CostResource => ({
+      type: "gcp:redis/instance:Instance",
+      name: "redis",
+      inputs: { region, tier: "BASIC", memorySizeGb: 1 },
+    });
+    const belgium = monthlyCost([redis("europe-west1"), cloudSql("db-custom-1-3840", "ZONAL")], prices);
+    expect(belgium.notRead).toEqual([
+      { id: "sql.vcpu", region: "europe-west1", how: "inferred" },
+      { id: "sql.memory", region: "europe-west1", how: "inferred" },
+      { id: "sql.ssd", region: "europe-west1", how: "inferred" },
+      { id: "redis.basic.m1", region: "europe-west1", how: "from memory" },
+    ]);
+    // Still priced: a figure not read is named, not left out.
+    expect(belgium.lines.map((l) => l.item)).toEqual([
+      "Cloud SQL db-custom-1-3840",
+      "Memorystore BASIC 1 GB",
+    ]);
+    expect(monthlyCost([redis("us-central1")], prices).notRead).toEqual([]);
   });
 });
 
@@ -171,6 +195,23 @@ describe("previewMonthlyCost", () => {
 });
 
 describe("the price table", () => {
+  it("marks a figure not read (notRead) exactly where its note says so, and how", () => {
+    // The notes' two phrases for a figure no page showed (docs/pull-requests.md).
+    const says = { "from memory": /not read: from memory/, inferred: /not read for this item but inferred/ };
+    for (const [id, price] of Object.entries(prices.prices)) {
+      const kinds = new Set(Object.values(price.notRead ?? {}));
+      for (const how of NOT_READ)
+        expect(kinds.has(how), `${id}: its note and notRead disagree on "${how}"`).toBe(
+          says[how].test(price.note ?? ""),
+        );
+      for (const where of Object.keys(price.notRead ?? {}))
+        expect(
+          where === "*" ? price.flat !== undefined : where in (price.regions ?? {}),
+          `${id}: ${where}`,
+        ).toBe(true);
+    }
+  });
+
   it("gives every price its page and read date, and flags dates older than 90 days", () => {
     for (const [id, price] of Object.entries(prices.prices)) {
       expect(price.source, id).toMatch(/^https:\/\//);
