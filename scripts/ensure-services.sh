@@ -45,9 +45,11 @@ if ! port_open "$PGHOST_CHECK" "$PGPORT_CHECK"; then
   for _ in $(seq 1 30); do port_open "$PGHOST_CHECK" "$PGPORT_CHECK" && break; sleep 1; done
 elif [ "$PGHOST_CHECK:$PGPORT_CHECK" = 127.0.0.1:5432 ] && [ "$(id -u)" = 0 ] && [ -d /etc/postgresql ]; then
   # Already running (a session started it, or Debian's package did on install): make sure it
-  # trusts loopback too, and reload it when the rule was just added.
+  # trusts loopback too, and reload it when the rule was just added. The listener may be another
+  # server (a container) with the local cluster stopped: that one is left alone.
   version=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf "%f\n" | sort -V | tail -n 1)
-  if [ -n "$version" ] && trust_loopback "/etc/postgresql/$version/main/pg_hba.conf"; then
+  if [ -n "$version" ] && pg_ctlcluster "$version" main status >/dev/null 2>&1 \
+    && trust_loopback "/etc/postgresql/$version/main/pg_hba.conf"; then
     pg_ctlcluster --skip-systemctl-redirect "$version" main reload
   fi
 fi

@@ -373,40 +373,52 @@ describe("deploy workflow: smoke check and rollback", () => {
 });
 
 describe("test workflow", () => {
-  it("runs the same test command as .ci/run, as root, with PostgreSQL and Redis", () => {
+  it("runs the same test command as .ci/run, as root, PostgreSQL and Redis from ensure-services.sh", () => {
     const wf = workflow("test.yml");
     expect(Object.keys(wf.on)).toEqual(["workflow_call"]);
-    const job = wf.jobs.test! as Job & { services: Record<string, any> };
+    const job = wf.jobs.test! as Job & { services?: unknown };
     // As root (the real node, podman, ensure-services.sh), with the set-up tools on PATH.
     expect(job.steps!.some((s) => s.run === 'sudo env "PATH=$PATH" CI=true bash .ci/run')).toBe(true);
-    expect(job.services.postgres.env).toMatchObject({
-      POSTGRES_DB: "test",
-      POSTGRES_HOST_AUTH_METHOD: "trust",
-    });
-    expect(job.steps!.some((s) => /apt-get install .*redis-server/.test(s.run ?? ""))).toBe(true);
+    // No service container: Docker's containerd gives way to the distribution's (the real node).
+    expect(job.services).toBeUndefined();
+    expect(job.steps!.some((s) => /apt-get purge .*containerd\.io/.test(s.run ?? ""))).toBe(true);
+    expect(job["timeout-minutes"]).toBeGreaterThanOrEqual(90);
   });
 
-  it("builds tools/ with the Go their cache is keyed by, and caches them by everything that shapes them", () => {
-    const job = workflow("test.yml").jobs.test!;
-    const go = job.steps!.find((s) => s.uses?.startsWith("actions/setup-go@"))!;
+  it("builds tools/ with the Go their cache is keyed by, and saves each cache even when a test failed", () => {
+    const steps = workflow("test.yml").jobs.test!.steps!;
+    const go = steps.find((s) => s.uses?.startsWith("actions/setup-go@"))!;
     const goVersion = String(go.with!["go-version"]);
     expect(goVersion).toMatch(/^1\.(2[6-9]|[3-9]\d)\.\d+$/); // cluster/tools.sh asks for Go >= 1.26
-    const cache = job.steps!.find((s) => s.uses?.startsWith("actions/cache@"))!;
-    expect(cache.with!.path).toBe("/var/cache/django-k8s");
-    const key = String(cache.with!.key);
-    expect(key).toContain(`go${goVersion}`);
-    // Every input of cluster/tools.sh's and the stand-ins' own cache keys.
-    for (const input of ["tools/**", "cluster/tools.sh", "containers/**", "cluster/real-node/standins.sh"])
-      expect(key).toContain(`'${input}'`);
-    // The folder is the runner's before the restore, and again before the save.
-    const steps = job.steps!;
-    const at = (pred: (s: Step) => boolean) => steps.findIndex(pred);
-    expect(at((s) => /install -d -o .*\/var\/cache\/django-k8s/.test(s.run ?? ""))).toBeLessThan(
-      steps.indexOf(cache),
-    );
-    const chown = steps.find((s) => /chown -R .*\/var\/cache\/django-k8s/.test(s.run ?? ""))!;
-    expect(chown.if).toBe("always()");
-    expect(job["timeout-minutes"]).toBeGreaterThanOrEqual(90);
+    const restores = steps.filter((s) => s.uses?.startsWith("actions/cache/restore@"));
+    const saves = steps.filter((s) => s.uses?.startsWith("actions/cache/save@"));
+    expect(restores.map((s) => s.id)).toEqual(["tools", "images"]);
+    const [tools, images] = restores.map((s) => String(s.with!.key)) as [string, string];
+    expect(tools).toContain(`go${goVersion}`);
+    // Every input of cluster/tools.sh's and the stand-ins' own cache keys, and no restore-keys
+    // (a restored older cache would be saved again with the new one beside it).
+    for (const input of ["tools/**", "cluster/tools.sh"]) expect(tools).toContain(`'${input}'`);
+    for (const input of [
+      "containers/**",
+      "cluster/real-node/standins.sh",
+      "cluster/real-node/oci.sh",
+      "cluster/real-node/images.sh",
+    ])
+      expect(images).toContain(`'${input}'`);
+    for (const restore of restores) expect(restore.with!["restore-keys"]).toBeUndefined();
+    // Each save: the same path as its restore, after the test and the chown, even on failure.
+    const test = steps.findIndex((s) => /bash \.ci\/run/.test(s.run ?? ""));
+    const chown = steps.findIndex((s) => /chown -R .*\/var\/cache\/django-k8s/.test(s.run ?? ""));
+    expect(steps[chown]!.if).toBe("always()");
+    expect(saves).toHaveLength(2);
+    for (const [i, save] of saves.entries()) {
+      expect(steps.indexOf(save)).toBeGreaterThan(Math.max(test, chown));
+      expect(save.if).toBe(`always() && steps.${restores[i]!.id}.outputs.cache-hit != 'true'`);
+      expect(save.with!.path).toBe(restores[i]!.with!.path);
+      expect(save.with!.key).toBe(`\${{ steps.${restores[i]!.id}.outputs.cache-primary-key }}`);
+    }
+    const folders = steps.findIndex((s) => /install -d -o .*\/var\/cache\/django-k8s/.test(s.run ?? ""));
+    expect(folders).toBeLessThan(steps.indexOf(restores[0]!));
   });
 });
 
