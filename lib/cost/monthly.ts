@@ -54,7 +54,8 @@ function zoneCount(inputs: Record<string, any>): number {
 
 /**
  * Collects lines and unknowns while the pricers run; `price` names what is missing, and each
- * figure it hands out that was not read from a page.
+ * figure it hands out that was not read from a page (as soon as it hands it out: a line that is
+ * then dropped for another missing price still has its figure named, which can only over-warn).
  */
 class Ledger {
   lines: CostLine[] = [];

@@ -108,8 +108,11 @@ export function priceNotes(
     notes.push(
       `> [!WARNING]\n> Not priced (the totals leave them out):\n${unknown.map((u) => `> - ${u}`).join("\n")}`,
     );
+  // Both refs': a figure only the base used still moves the difference.
   const notRead = stacks.flatMap((s) => {
-    const figures = s.after?.cost?.notRead ?? [];
+    const figures = [...(s.after?.cost?.notRead ?? []), ...(s.before?.cost?.notRead ?? [])].filter(
+      (f, i, all) => all.findIndex((g) => g.id === f.id && g.region === f.region) === i,
+    );
     return figures.length ? [`${s.stack}: ${describeNotRead(figures)}`] : [];
   });
   if (notRead.length)

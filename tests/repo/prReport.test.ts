@@ -104,10 +104,10 @@ describe("pr-report between two fixture commits", () => {
     // The report also has the base's lines: 1-3 nodes at $31.06392, Cloud SQL zonal $52.7115.
     expect(report).toMatch(/\| GKE nodes e2-standard-2 \(Spot\) \| 1–3 nodes, [^|]+\| \$31\.06–\$93\.19 \|/);
     expect(report).toMatch(/\| Cloud SQL db-custom-1-3840 \| [^|]+\| \$52\.71 \|/);
-    // dev's Cloud SQL HA rates in europe-west1 are inferred and its Memorystore rate from memory:
-    // the comment says so (data/gcp-prices.json's notRead).
+    // dev's Cloud SQL rates in europe-west1 (HA at the head, zonal at the base) are inferred and
+    // its Memorystore rate from memory: the comment says so (data/gcp-prices.json's notRead).
     expect(comment).toContain(
-      "> - dev: inferred: `sql.vcpu.ha`, `sql.memory.ha`, `sql.ssd.ha` in europe-west1; from memory: `redis.basic.m1` in europe-west1",
+      "> - dev: inferred: `sql.vcpu.ha`, `sql.memory.ha`, `sql.ssd.ha`, `sql.vcpu`, `sql.memory`, `sql.ssd` in europe-west1; from memory: `redis.basic.m1` in europe-west1",
     );
     const minikubeRow = comment.split("\n").find((line) => line.startsWith("| **minikube** |"))!;
     expect(minikubeRow.split(" | ")[3]).toBe("$0.00");

@@ -17,8 +17,12 @@ import { ADMIN_DIR, DROP_SQL, psqlScript, SETUP_SQL } from "../../components/k8s
 
 const suffix = randomBytes(4).toString("hex");
 const name = `pr_${suffix}`;
-/** The parent's database, the one the Job's psql connects to: this test's own. */
+/**
+ * The parent's database, the one the Job's psql connects to: this test's own, owned by a role
+ * that is not a superuser (the hardest case for the revoke: its owner must keep its access).
+ */
 const parent = `parent_${suffix}`;
+const parentOwner = `owner_${suffix}`;
 const server = {
   PGHOST: process.env.PGHOST ?? "127.0.0.1",
   PGPORT: process.env.PGPORT ?? "5432",
@@ -53,13 +57,15 @@ const query = (sql: string) =>
   }).trim();
 
 beforeAll(() => {
-  query(`CREATE DATABASE ${parent}`);
+  query(`CREATE ROLE ${parentOwner} LOGIN NOSUPERUSER`);
+  query(`CREATE DATABASE ${parent} OWNER ${parentOwner}`);
 });
 
 afterAll(() => {
   query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   query(`DROP DATABASE IF EXISTS ${parent} WITH (FORCE)`);
   query(`DROP ROLE IF EXISTS ${name}`);
+  query(`DROP ROLE IF EXISTS ${parentOwner}`);
   fs.rmSync(folder, { recursive: true, force: true });
 });
 
@@ -75,9 +81,13 @@ describe("a minikube preview's database scripts", () => {
           `FROM pg_authid r, pg_database d WHERE r.rolname = '${name}' AND d.datname = '${name}'`,
       );
     expect(state()).toBe(`t|f|f|t|${name}|f`);
-    // The preview's role may not open the parent's database (PostgreSQL's default lets it).
+    // The preview's role may not open the parent's database (PostgreSQL's default lets it), nor
+    // make temporary tables there; the parent's owner keeps both.
     expect(parentOpen()).toBe("f");
-    expect(query(`SELECT has_database_privilege('${name}', '${parent}', 'CONNECT')`)).toBe("f");
+    const privilege = (role: string, what: string) =>
+      query(`SELECT has_database_privilege('${role}', '${parent}', '${what}')`);
+    expect([privilege(name, "CONNECT"), privilege(name, "TEMPORARY")]).toEqual(["f", "f"]);
+    expect([privilege(parentOwner, "CONNECT"), privilege(parentOwner, "TEMPORARY")]).toEqual(["t", "t"]);
     const second = run(SETUP_SQL);
     expect(second).not.toMatch(/CREATE/);
     expect(state()).toBe(`t|f|f|t|${name}|f`);
