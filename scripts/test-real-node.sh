@@ -3,7 +3,7 @@
 #   1. cluster/real-node/smoke.sh: up --real-node, a pod run, reached by its IP, its Service's
 #      ClusterIP and NodePort, its logs; the app's image run as a Job;
 #   2. cluster/real-node/stack-test.sh on the same node: the minikube stack deployed with the real
-#      engine, its pods' Ready times, the smoke check, Flower, the database's volume, beat, a
+#      engine, its pods' Ready times, the smoke check, Flower, the database's volume, beat,
 #      two pull-request previews with real databases (preview-check.sh), a rollout under load,
 #      devMode, destroy; then down, checking nothing is left.
 # Prints the figures of both.
