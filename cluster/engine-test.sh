@@ -12,18 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-say() { printf '\n==> engine: %s\n' "$*"; }
-die() { printf 'test-engine: ERROR: %s\n' "$*" >&2; exit 1; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-timings=()
-timed() { # label command...
-  local label=$1 started
-  shift
-  started=$(now)
-  "$@"
-  timings+=("$(printf '%-44s %6s s' "$label" "$(since "$started")")")
-}
+HARNESS=engine
+# shellcheck source=cluster/harness.sh
+source cluster/harness.sh # say, die, now, since, timed
 
 [ "$(id -u)" = 0 ] || die "the engine test starts a local control plane (its state under /var/lib); run it as root"
 [ -d node_modules ] || die "node_modules is missing: npm ci --ignore-scripts"

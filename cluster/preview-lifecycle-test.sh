@@ -19,8 +19,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-say() { printf '\n==> preview lifecycle: %s\n' "$*"; }
-die() { printf 'preview-lifecycle-test: ERROR: %s\n' "$*" >&2; exit 1; }
+HARNESS="preview lifecycle"
+# shellcheck source=cluster/harness.sh
+source cluster/harness.sh # say, die
 
 [ "$(id -u)" = 0 ] || die "the test starts a local control plane (its state under /var/lib); run it as root"
 [ -d node_modules ] || die "node_modules is missing: npm ci --ignore-scripts"

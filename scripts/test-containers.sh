@@ -19,10 +19,9 @@ case "${1:-}" in
 esac
 
 export CONTAINERS_CONF="$repo/containers/containers.conf"
-say() { printf '\n==> containers: %s\n' "$*"; }
-die() { printf 'test-containers: ERROR: %s\n' "$*" >&2; exit 1; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+HARNESS=containers
+# shellcheck source=cluster/harness.sh
+source cluster/harness.sh # say, die, now, since
 
 # --- what it needs, from Debian's packages ------------------------------------------------
 # Root: rootful podman (cgroup limits, secret files owned by the pod's fsGroup) and debootstrap.

@@ -22,11 +22,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-say() { printf '\n==> real-node previews: %s\n' "$*"; }
-die() { printf 'real-node previews: FAILED: %s\n' "$*" >&2; exit 1; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-timed() { "${@:2}"; }
+HARNESS="real-node previews"
+# shellcheck source=cluster/harness.sh
+source cluster/harness.sh # say, die, now, since, timed
 
 work_dir="" parent="" image="" figures_file=/dev/null
 while [ $# -gt 0 ]; do

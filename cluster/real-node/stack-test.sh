@@ -23,19 +23,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 
-say() { printf '\n==> real-node stack: %s\n' "$*"; }
-die() { printf 'real-node stack: FAILED: %s\n' "$*" >&2; exit 1; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-timings=()
+HARNESS="real-node stack"
+# shellcheck source=cluster/harness.sh
+source cluster/harness.sh # say, die, now, since, timed
 figures=()
-timed() { # label command...
-  local label=$1 started
-  shift
-  started=$(now)
-  "$@"
-  timings+=("$(printf '%-40s %6s s' "$label" "$(since "$started")")")
-}
 
 [ "$(id -u)" = 0 ] || die "the real node runs as root"
 [ -d node_modules ] || die "node_modules is missing: npm ci --ignore-scripts"
