@@ -106,6 +106,14 @@ flower_url=http://127.0.0.1:$(output flowerNodePort)
 say "3. smoke check against $web_url"
 timed "3. smoke check" .venv/bin/python scripts/smoke-check.py "$web_url" --timeout 120 \
   || die "the smoke check failed against the web NodePort"
+# The smoke check again, its lines shown only when it fails (with the pods, to say why).
+smoke_quietly() { # what failed
+  local out
+  out=$(.venv/bin/python scripts/smoke-check.py "$web_url" --timeout 120 2>&1) && return 0
+  printf '%s\n' "$out" | sed 's/^/  /' >&2
+  kubectl -n "$ns" get pods -o wide >&2 || true
+  die "$1"
+}
 say "4. Flower at $flower_url"
 without=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$flower_url/")
 with=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -u "$(output flowerUser):$(output --show-secrets flowerPassword)" "$flower_url/")
@@ -141,7 +149,7 @@ read_back=$(psql_app "select id from demo_visit where id = $visit")
 echo "  visit $visit written before the delete, read after: '${read_back}'; PostgreSQL Ready again $ready_again s after the delete began"
 [ "$read_back" = "$visit" ] || die "visit $visit is gone after the PostgreSQL pod was replaced"
 figures+=("PostgreSQL Ready again $ready_again s after its pod was deleted, visit $visit kept")
-.venv/bin/python scripts/smoke-check.py "$web_url" --timeout 120 >/dev/null || die "the app did not recover after the PostgreSQL restart"
+smoke_quietly "the app did not recover after the PostgreSQL restart"
 
 say "6. beat's heartbeat in PostgreSQL (every HEARTBEAT_SECONDS, 60 by default)"
 waited=$(now)
@@ -184,7 +192,7 @@ engine_config devSourcePath "$dev_src"
 engine "9. up, devMode" up "$work/9-dev.jsonl"
 .venv/bin/python cluster/real-node/stack_checks.py ready-times --namespace "$ns" --timeout 120 >/dev/null \
   || { kubectl -n "$ns" get pods; die "devMode's pods are not Ready"; }
-.venv/bin/python scripts/smoke-check.py "$web_url" --timeout 120 >/dev/null || die "the smoke check failed in devMode"
+smoke_quietly "the smoke check failed in devMode"
 marker="served-from-the-working-copy-$(openssl rand -hex 4)"
 template=$dev_src/demo/templates/demo/index.html
 [ -f "$template" ] || die "no $template to change"
