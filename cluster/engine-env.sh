@@ -6,9 +6,9 @@
 # from those builds (automatic plugin download off); `engine` and `engine_config` to run
 # cluster/engine.ts on a stack in ENGINE_PROJECT.
 #
-# Before sourcing: the repository is the working directory; PULUMI_HOME, PULUMI_BACKEND_URL and
-# a passphrase are the caller's (a test's are its own temporary ones). Defines bin_of, version_of,
-# install_plugin, install_plugins, engine, engine_config; needs say, die, timed from the caller.
+# Before sourcing: the repository is the working directory. Defines bin_of, version_of,
+# install_plugin, install_plugins, engine_workspace (a test's own temporary Pulumi home, state
+# and passphrase), engine, engine_config; needs say, die, timed from the caller.
 
 export PULUMI_SKIP_UPDATE_CHECK=true
 # Nothing may be downloaded: every plugin is the one built here.
@@ -42,6 +42,17 @@ install_plugins() {
   say "Pulumi $(pulumi version) and its plugins (automatic plugin download off)"
   install_plugin kubernetes pulumi-kubernetes
   install_plugin random pulumi-random
+}
+
+# A run of its own: Pulumi home, file state backend, random passphrase and project folder (the
+# ENGINE_PROJECT of `engine`), all under <work>, which the caller removes; the plugins installed.
+engine_workspace() { # work
+  export PULUMI_HOME=$1/pulumi-home PULUMI_BACKEND_URL=file://$1/state
+  export PULUMI_CONFIG_PASSPHRASE
+  PULUMI_CONFIG_PASSPHRASE=$(openssl rand -base64 24)
+  mkdir -p "$1/state" "$1/project"
+  ENGINE_PROJECT=$1/project
+  install_plugins
 }
 
 engine_config() { # key value

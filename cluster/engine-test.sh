@@ -31,16 +31,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-export PULUMI_HOME=$work/pulumi-home
-export PULUMI_BACKEND_URL=file://$work/state
-export PULUMI_CONFIG_PASSPHRASE
-PULUMI_CONFIG_PASSPHRASE=$(openssl rand -base64 24)
-mkdir -p "$work/state" "$work/project"
-
-ENGINE_PROJECT=$work/project
 # shellcheck source=cluster/engine-env.sh
 source cluster/engine-env.sh
-install_plugins
+engine_workspace "$work"
 pulumi plugin ls
 
 # --- the local control plane ------------------------------------------------------------------

@@ -58,11 +58,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-export PULUMI_HOME=$work/pulumi-home PULUMI_BACKEND_URL=file://$work/state
-export PULUMI_CONFIG_PASSPHRASE
-PULUMI_CONFIG_PASSPHRASE=$(openssl rand -base64 24)
-mkdir -p "$work/state" "$work/project"
-install_plugins
+engine_workspace "$work"
 
 say "local control plane"
 cluster_started=1
